@@ -807,6 +807,10 @@ static mb_status series_for(sq_batch *b, const char *meter, const char *zone,
         }
         s->last = e;
     }
+    if (strcmp(e->meter->zone, zone) != 0)
+        return mb_error_set(err, MB_EFORMAT, "store: meter %s is kept in "
+                            "zone %s, data says zone %s", meter,
+                            e->meter->zone, zone);
     if (e->unit != unit)
         return mb_error_set(err, MB_EFORMAT, "store: meter %s channel %s is "
                             "kept in %s, data says %s", meter, channel,
