@@ -10,8 +10,9 @@
  *
  * Columns are found by the header (any order; unknown or repeated columns
  * are errors; quality, method, reason, version, read_type, serial and zone
- * may be left out). A line whose first field is "meter" is a header and
- * may switch the layout mid-file. Fields follow RFC 4180 quoting, except
+ * may be left out). The first line is the header; a later line naming
+ * only columns, "meter" among them, is a new header and may switch the
+ * layout mid-file. Fields follow RFC 4180 quoting, except
  * that a quoted field cannot span lines. Consecutive interval rows of one
  * meter, channel, unit, version, zone and interval length with contiguous
  * starts are grouped into one mb_interval_block, at most MAX_BLOCK values
@@ -152,16 +153,22 @@ static mb_status bad(csv *c, int col, mb_error *err, const char *what)
                        "expected %s, got '%.*s'", what, n, f.p);
 }
 
+/* The column a header field names, C_COUNT when none. */
+static int column(field f)
+{
+    int k = 0;
+    while (k < C_COUNT && (strlen(col_names[k]) != f.n ||
+                           strncasecmp(col_names[k], f.p, f.n)))
+        k++;
+    return k;
+}
+
 static mb_status header(csv *c, int nf, mb_error *err)
 {
     for (int i = 0; i < C_COUNT; i++)
         c->idx[i] = -1;
     for (int i = 0; i < nf; i++) {
-        int k = 0;
-        while (k < C_COUNT && (strlen(col_names[k]) != c->f[i].n ||
-                               strncasecmp(col_names[k], c->f[i].p,
-                                           c->f[i].n)))
-            k++;
+        int k = column(c->f[i]);
         int n = c->f[i].n > 40 ? 40 : (int)c->f[i].n;
         if (k == C_COUNT)
             return mb_error_at(err, MB_EFORMAT, c->name, c->line, "header",
@@ -506,9 +513,18 @@ static mb_status row(csv *c, int nf, irow *ir, rrow *rr, mb_error *err)
     return c->registers ? register_row(c, rr, err) : interval_row(c, ir, err);
 }
 
+/* After the first line, a line is a header when every field names a
+ * column and one of them is "meter". */
 static bool is_header(const csv *c, int nf)
 {
-    return nf > 0 && c->f[0].n == 5 && !strncasecmp(c->f[0].p, "meter", 5);
+    bool meter = false;
+    for (int i = 0; i < nf; i++) {
+        int k = column(c->f[i]);
+        if (k == C_COUNT)
+            return false;
+        meter |= k == C_METER;
+    }
+    return meter;
 }
 
 mb_status mb_csv_read(mb_input *in, const mb_read_opts *opts,
@@ -550,9 +566,6 @@ mb_status mb_csv_read(mb_input *in, const mb_read_opts *opts,
         int nf = 0;
         st = split(c, line, len, &nf, err);
         if (first || (st == MB_OK && is_header(c, nf))) {
-            if (st == MB_OK && !is_header(c, nf))
-                st = mb_error_at(err, MB_EFORMAT, c->name, c->line, "header",
-                                 "expected a header line starting 'meter,'");
             if (st || (st = flush(c, err)) || (st = header(c, nf, err)))
                 break;
             first = false;
@@ -585,8 +598,8 @@ mb_status mb_csv_read(mb_input *in, const mb_read_opts *opts,
         st = flush(c, err);
     if (st == MB_OK && first)
         st = mb_error_at(err, MB_EFORMAT, c->name, 1, "header",
-                         "empty file: expected a header line starting "
-                         "'meter,'");
+                         "empty file: expected a header line naming the "
+                         "columns");
     free(c);
     return st;
 }
