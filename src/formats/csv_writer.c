@@ -185,7 +185,8 @@ static size_t put_time(mb_csv_writer *w, const mb_tz *tz, mb_time t, char *o)
     int64_t local = t + off;
     int64_t day = mb_floor_div(local, 86400);
     int sod = (int)(local - day * 86400);
-    if (!w->tvalid || day != w->tday || off != w->toff) {
+    if (!w->tvalid || day != w->tday || off != w->toff ||
+        w->ttext[13] != ':') { /* years beyond 9999 shift the digits */
         w->tlen = mb_time_format_iso(t, off, w->ttext, sizeof w->ttext);
         w->tday = day;
         w->toff = off;
