@@ -604,6 +604,70 @@ static mb_status rec_200(nem *r)
     return MB_OK;
 }
 
+/* Eight digit bytes (0..9, the most significant first in memory) as a
+ * number, without a loop (the SWAR method of simdjson and fast_float). */
+static inline uint64_t eight_digits(uint64_t v)
+{
+    v = v * 10 + (v >> 8);
+    return (((v & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +
+            (((v >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >>
+           32;
+}
+
+/* The common interval value: digits[.digits] with at most 9 and 6 of them,
+ * ended by a comma or the line. Returns the end of the field, or NULL when
+ * the value needs the careful path (value_slow), which also reports it. */
+static inline const char *fast_value(const char *p, const char *end,
+                                     mb_decimal *out)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (end - p >= 8) {
+        /* Eight bytes at once: find the first two non-digits. */
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint64_t x = w ^ 0x3030303030303030ULL; /* digits become 0..9 */
+        uint64_t nd = ((x + 0x7676767676767676ULL) | w) & 0x8080808080808080ULL;
+        if (!nd)
+            return NULL;
+        unsigned dot = (unsigned)__builtin_ctzll(nd) >> 3, stop = dot;
+        unsigned nf = 0;
+        if (p[dot] == '.') {
+            uint64_t nd2 = nd & (nd - 1);
+            if (!nd2)
+                return NULL;
+            stop = (unsigned)__builtin_ctzll(nd2) >> 3;
+            nf = stop - dot - 1;
+        }
+        unsigned n = dot + nf;
+        if (p[stop] != ',' || !n)
+            return NULL;
+        uint64_t lo = x & ((1ULL << (dot * 8)) - 1);
+        uint64_t hi = nf ? (x >> ((dot + 1) * 8)) & ((1ULL << (nf * 8)) - 1)
+                         : 0;
+        out->units = (int64_t)eight_digits((lo | hi << (dot * 8))
+                                           << ((8 - n) * 8));
+        out->scale = (int32_t)nf;
+        return p + stop;
+    }
+#endif
+    const char *q = p;
+    uint64_t acc = 0;
+    while (q < end && is_digit(*q))
+        acc = acc * 10 + (uint64_t)(*q++ - '0');
+    size_t ni = (size_t)(q - p), nf = 0;
+    if (q < end && *q == '.') {
+        const char *fs = ++q;
+        while (q < end && is_digit(*q))
+            acc = acc * 10 + (uint64_t)(*q++ - '0');
+        nf = (size_t)(q - fs);
+    }
+    if ((q != end && *q != ',') || !(ni + nf) || ni > 9 || nf > 6)
+        return NULL;
+    out->units = (int64_t)acc;
+    out->scale = (int32_t)nf;
+    return q;
+}
+
 /* How many values a 300 record holds: fields from the third on up to the
  * first one that is not a number. */
 static uint32_t count_values(const char *p, const char *end)
@@ -652,22 +716,8 @@ static mb_status rec_300(nem *r, const char *line, size_t len)
     for (uint32_t i = 0; i < r->n; i++) {
         if (!more)
             return wrong_count(r, vals, end);
-        /* Fast path: digits[.digits], at most 9 and 6 of them. */
-        const char *q = p;
-        uint64_t acc = 0;
-        while (q < end && is_digit(*q))
-            acc = acc * 10 + (uint64_t)(*q++ - '0');
-        size_t ni = (size_t)(q - p), nf = 0;
-        if (q < end && *q == '.') {
-            const char *fs = ++q;
-            while (q < end && is_digit(*q))
-                acc = acc * 10 + (uint64_t)(*q++ - '0');
-            nf = (size_t)(q - fs);
-        }
-        if ((q == end || *q == ',') && ni + nf && ni <= 9 && nf <= 6) {
-            r->values[i].units = (int64_t)acc;
-            r->values[i].scale = (int32_t)nf;
-        } else {
+        const char *q = fast_value(p, end, &r->values[i]);
+        if (!q) {
             const char *fc = memchr(p, ',', (size_t)(end - p));
             q = fc ? fc : end;
             field vf = {p, (size_t)(q - p)};
