@@ -10,6 +10,7 @@
  */
 #include "gen/emit.h"
 
+#include "formats/csv_writer.h"
 #include "formats/d0010_writer.h"
 #include "formats/nem_writer.h"
 #include "formats/outbuf.h"
@@ -38,7 +39,9 @@ typedef struct emit {
 
 /* The per-format file handle of an interval file. */
 typedef struct ifile {
-    mb_nem_writer *nem;
+    mb_nem_writer *nem;   /* NEM12 */
+    FILE *f;              /* CSV */
+    mb_csv_writer *csv;
 } ifile;
 
 static const char *const ext_of[] = {"", "nem12", "nem13", "d0010", "csv"};
@@ -200,22 +203,56 @@ static void manifest_fault(emit *e, const mb_gen_meter *mt,
 static mb_status ifile_open(emit *e, mb_time created, ifile *f, mb_error *err)
 {
     memset(f, 0, sizeof *f);
-    mb_nem_header h = {false, created, "MDPGEN", "RETGEN"};
-    return mb_nem_writer_open(e->path, &h, &f->nem, err);
-}
-
-static mb_status ifile_close(ifile *f, uint64_t *bytes, mb_error *err)
-{
-    *bytes = mb_nem_writer_size(f->nem);
-    mb_status st = mb_nem_writer_close(f->nem, err);
-    f->nem = NULL;
+    if (e->o->format == MB_FORMAT_NEM12) {
+        mb_nem_header h = {false, created, "MDPGEN", "RETGEN"};
+        return mb_nem_writer_open(e->path, &h, &f->nem, err);
+    }
+    f->f = fopen(e->path, "wb");
+    if (!f->f)
+        return mb_error_set(err, MB_EIO, "cannot create %s: %s", e->path,
+                            strerror(errno));
+    mb_status st = mb_csv_writer_new(f->f, MB_WRITE_CSV, MB_WRITE_FULL,
+                                     &f->csv, err);
+    if (st) {
+        fclose(f->f);
+        remove(e->path);
+    }
     return st;
 }
 
-static void ifile_discard(ifile *f)
+static mb_status ifile_close(emit *e, ifile *f, uint64_t *bytes,
+                             mb_error *err)
 {
-    mb_nem_writer_discard(f->nem);
-    f->nem = NULL;
+    if (f->nem) {
+        *bytes = mb_nem_writer_size(f->nem);
+        mb_status st = mb_nem_writer_close(f->nem, err);
+        f->nem = NULL;
+        return st;
+    }
+    mb_status st = mb_csv_writer_flush(f->csv, err);
+    mb_csv_writer_free(f->csv);
+    long size = ftell(f->f);
+    if (fclose(f->f) != 0 && !st)
+        st = mb_error_set(err, MB_EIO, "cannot write %s: %s", e->path,
+                          strerror(errno));
+    *bytes = size > 0 ? (uint64_t)size : 0;
+    f->f = NULL;
+    f->csv = NULL;
+    return st;
+}
+
+static void ifile_discard(emit *e, ifile *f)
+{
+    if (f->nem) {
+        mb_nem_writer_discard(f->nem);
+        f->nem = NULL;
+        return;
+    }
+    mb_csv_writer_free(f->csv);
+    fclose(f->f);
+    remove(e->path);
+    f->f = NULL;
+    f->csv = NULL;
 }
 
 /* One meter-day (all its channels, or E1 only for a correction). */
@@ -249,12 +286,17 @@ static mb_status write_meter_day(emit *e, ifile *f, const mb_gen_meter *mt,
             .reason_text = NULL,
             .version = s->version,
         };
-        mb_nem_channel ch = {mt->id, config, reg_id[c], b.channel,
-                             stream[c], mt->serial, MB_UNIT_KWH,
-                             e->m->cfg.interval};
         mb_status st;
-        if ((st = mb_nem12_write_channel(f->nem, &ch, err)) ||
-            (st = mb_nem12_write_day(f->nem, &b, err)))
+        if (f->csv) {
+            st = mb_csv_writer_intervals(f->csv, &b, err);
+        } else {
+            mb_nem_channel ch = {mt->id, config, reg_id[c], b.channel,
+                                 stream[c], mt->serial, MB_UNIT_KWH,
+                                 e->m->cfg.interval};
+            if (!(st = mb_nem12_write_channel(f->nem, &ch, err)))
+                st = mb_nem12_write_day(f->nem, &b, err);
+        }
+        if (st)
             return st;
         e->sum->values += s->count;
     }
@@ -279,14 +321,14 @@ static mb_status write_extra(emit *e, const mb_gen_day *d, const uint32_t *list,
     for (size_t i = 0; i < n; i++) {
         mb_gen_meter_init(e->m, list[i], &mt);
         if ((st = write_meter_day(e, &f, &mt, d, view, err))) {
-            ifile_discard(&f);
+            ifile_discard(e, &f);
             return st;
         }
         if (view == MB_GEN_FIRST)
             e->sum->meter_days++;
     }
     uint64_t bytes;
-    if ((st = ifile_close(&f, &bytes, err)))
+    if ((st = ifile_close(e, &f, &bytes, err)))
         return st;
     e->sum->files++;
     e->sum->bytes += bytes;
@@ -331,12 +373,12 @@ static mb_status emit_intervals(emit *e, mb_error *err)
                     e->sum->meter_days++;
                 }
                 if (st) {
-                    ifile_discard(&f);
+                    ifile_discard(e, &f);
                     return st;
                 }
             }
             uint64_t bytes;
-            if ((st = ifile_close(&f, &bytes, err)) ||
+            if ((st = ifile_close(e, &f, &bytes, err)) ||
                 (st = file_done(e, bytes, day, part, err)))
                 return st;
         }
@@ -537,7 +579,7 @@ mb_status mb_gen_emit(const mb_gen_model *m, const mb_gen_output *o,
                       mb_gen_summary *sum, mb_error *err)
 {
     if (o->format != MB_FORMAT_NEM12 && o->format != MB_FORMAT_NEM13 &&
-        o->format != MB_FORMAT_D0010)
+        o->format != MB_FORMAT_D0010 && o->format != MB_FORMAT_CSV)
         return mb_error_set(err, MB_EINVAL, "cannot generate format %s",
                             mb_format_name(o->format));
     if ((o->format == MB_FORMAT_NEM12 || o->format == MB_FORMAT_NEM13) &&
