@@ -45,7 +45,8 @@ static void put_field(mb_outbuf *o, const char *s)
         mb_outbuf_puts(o, s);
 }
 
-/* ",QualityMethod,ReasonCode,ReasonDescription" of one quality. */
+/* ",QualityMethod,ReasonCode," of one quality: the last comma opens an
+ * empty ReasonDescription. */
 static void put_quality(mb_outbuf *o, mb_quality q)
 {
     mb_outbuf_putc(o, ',');
@@ -162,8 +163,10 @@ mb_status mb_nem12_write_day(mb_nem_writer *w, const mb_interval_block *b,
         mixed = !same_quality(b->quality[i], b->quality[0]);
     if (mixed)
         mb_outbuf_puts(o, ",V,,,");
-    else
+    else {
         put_quality(o, b->quality[0]);
+        mb_outbuf_putc(o, ',');
+    }
     put_stamp(o, (mb_time)(b->version / 1000000), 14);
     mb_outbuf_puts(o, ",\n");
     for (uint32_t i = 0; mixed && i < b->count;) {

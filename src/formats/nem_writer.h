@@ -44,7 +44,8 @@ typedef struct mb_nem_channel {
 /* A NEM13 250 record: two reads of one register. */
 typedef struct mb_nem13_read {
     const mb_nem_channel *channel;
-    char direction;           /* 'E' import, 'B' export */
+    char direction;           /* 'E' export from the grid (consumption),
+                                 'I' import to the grid (solar) */
     mb_decimal prev, cur;     /* register values, in channel->unit */
     mb_time prev_at, cur_at;
     mb_quality prev_q, cur_q;

@@ -436,7 +436,7 @@ static mb_status reg_read_meter(emit *e, regstate *rs, mb_nem_writer *nem,
                              mb_gen_nem13_suffix((mb_gen_channel)c), "",
                              mt->serial, MB_UNIT_KWH, 0};
         int r = reg_of[c];
-        mb_nem13_read rd = {&ch, c == MB_GEN_B1 ? 'B' : 'E',
+        mb_nem13_read rd = {&ch, c == MB_GEN_B1 ? 'I' : 'E',
                             (mb_decimal){last[r], 3}, (mb_decimal){cum[r], 3},
                             rs->starts[rs->last_day[mt->index]], at,
                             actual, actual, d->version_first};

@@ -282,7 +282,7 @@ static void clean_values(const mb_gen_model *m, const mb_gen_meter *mt,
             wh[i] = (v + 43200000000LL) / 86400000000LL;
         }
     } else if (c == MB_GEN_B1) {
-        int64_t half = 390 + 150 * (d->summer_pm - d->winter_pm) / 1000;
+        int64_t half = 330 + 120 * (d->summer_pm - d->winter_pm) / 1000;
         int64_t sky = draw(kd, 1, 300, 1000);
         int64_t sun = 800 + 200 * (d->summer_pm - d->winter_pm) / 1000;
         int64_t peak = mt->solar_w * sky / 1000 * sun / 1000;
