@@ -482,6 +482,7 @@ static mb_status emit_registers(emit *e, regstate *rs, mb_error *err)
                 int64_t *cum = rs->cum + (size_t)i * MB_GEN_REGISTERS;
                 for (int r = 0; r < MB_GEN_REGISTERS; r++)
                     cum[r] += totals[r];
+                e->sum->meter_days++;
                 if (!mb_gen_read_due(e->m, &mt, day))
                     continue;
                 if (!nem && !w) {
@@ -506,7 +507,6 @@ static mb_status emit_registers(emit *e, regstate *rs, mb_error *err)
                     mb_d0010_writer_discard(w);
                     return st;
                 }
-                e->sum->meter_days++;
             }
             if (!nem && !w)
                 continue;

@@ -36,7 +36,8 @@ typedef struct mb_gen_output {
 typedef struct mb_gen_summary {
     uint64_t files;           /* including duplicates, excluding manifest */
     uint64_t bytes;
-    uint64_t meter_days;      /* meter-days written (first sends) */
+    uint64_t meter_days;      /* meter-days written (first sends) or, for
+                                 register formats, covered */
     uint64_t values;          /* interval values written */
     uint64_t registers;       /* register reads written */
     uint64_t faults[MB_GEN_FAULTS];
