@@ -11,6 +11,7 @@
 #include <string.h>
 
 static const mb_command commands[] = {
+    {"cql", mb_cmd_cql, "run one CQL statement against Cassandra"},
     {NULL, NULL, NULL},
 };
 
