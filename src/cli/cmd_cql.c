@@ -24,6 +24,7 @@ static void usage(FILE *out)
             "127.0.0.1:9042)\n"
             "  --consistency  ONE (default), QUORUM, LOCAL_QUORUM, ALL, ...\n"
             "  --user, --password  credentials for PasswordAuthenticator\n"
+            "                 (default $MB_CQL_USER, $MB_CQL_PASSWORD)\n"
             "  --page-size    rows fetched per page (default 5000)\n\n"
             "Exit status: 0 success, 2 usage error, 3 server or connection "
             "error.\n");
@@ -92,7 +93,8 @@ static void print_warnings(const mb_cql_result *res)
 
 int mb_cmd_cql(int argc, char **argv)
 {
-    const char *hosts = getenv("MB_CQL_HOSTS"), *user = NULL, *pass = NULL;
+    const char *hosts = getenv("MB_CQL_HOSTS"), *user = getenv("MB_CQL_USER");
+    const char *pass = getenv("MB_CQL_PASSWORD");
     const char *stmt_text = NULL;
     mb_cql_consistency cons = MB_CQL_ONE;
     long page = 5000;

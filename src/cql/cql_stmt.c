@@ -299,8 +299,8 @@ static bool routing_key(const mb_cql_prepared *p, const mb_cql_buf *vals,
     return !out->oom;
 }
 
-static mb_status set_token(mb_cql_request *rq, const mb_cql_prepared *p,
-                           const mb_cql_buf *vals)
+static void set_token(mb_cql_request *rq, const mb_cql_prepared *p,
+                      const mb_cql_buf *vals)
 {
     mb_cql_buf key = {0};
     if (p && routing_key(p, vals, &key)) {
@@ -309,7 +309,6 @@ static mb_status set_token(mb_cql_request *rq, const mb_cql_prepared *p,
                                      key.len);
     }
     mb_cql_buf_free(&key);
-    return MB_OK;
 }
 
 mb_status mb_cql_stmt_request(const mb_cql_stmt *st, mb_cql_request *rq,
@@ -365,7 +364,8 @@ mb_status mb_cql_stmt_request(const mb_cql_stmt *st, mb_cql_request *rq,
         return mb_error_set(err, MB_ENOMEM, "out of memory building the "
                             "request (or over 65535 parameters)");
     }
-    return set_token(rq, st->prep, st->vals);
+    set_token(rq, st->prep, st->vals);
+    return MB_OK;
 }
 
 void mb_cql_request_free(mb_cql_request *rq)
