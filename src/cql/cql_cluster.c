@@ -117,6 +117,7 @@ struct mb_cql_cluster {
     mb_error async_err;
     long async_failures;
 
+    node *control_node;       /* node of the control connection (mu) */
     node **nodes;             /* nodes and ring: written by the I/O thread
                                * under mu, read by others under mu */
     size_t nnodes, ncontacts;
@@ -804,6 +805,9 @@ static void registered(mb_cql_cluster *cl, req *r, mb_status st,
 static void elect_control(mb_cql_cluster *cl, mb_cql_conn *c)
 {
     cl->control = c;
+    pthread_mutex_lock(&cl->mu);
+    cl->control_node = c->node;
+    pthread_mutex_unlock(&cl->mu);
     cl->refreshing = false;
     send_internal(cl, c, NULL, registered, true);
     refresh(cl);
@@ -901,6 +905,9 @@ static void close_conn(mb_cql_cluster *cl, mb_cql_conn *c, mb_error *why)
     }
     if (c == cl->control) {
         cl->control = NULL;
+        pthread_mutex_lock(&cl->mu);
+        cl->control_node = NULL;
+        pthread_mutex_unlock(&cl->mu);
         for (size_t i = 0; i < cl->nnodes && !cl->control; i++)
             for (int k = 0; k < cl->cfg.pool_size && !cl->control; k++)
                 if (cl->nodes[i]->pool[k].state == MB_CQL_CONN_READY)
@@ -1222,7 +1229,7 @@ size_t mb_cql_cluster_nodes(mb_cql_cluster *cl, char (*lines)[128], size_t max)
 /* Hands a built request to the I/O thread, waiting for room. */
 static mb_status submit(mb_cql_cluster *cl, mb_cql_request *rq,
                         mb_cql_callback *cb, void *ctx, sync_wait *w,
-                        mb_error *err)
+                        node *force, mb_error *err)
 {
     req *r = calloc(1, sizeof *r);
     if (!r) {
@@ -1233,6 +1240,7 @@ static mb_status submit(mb_cql_cluster *cl, mb_cql_request *rq,
     r->cb = cb;
     r->ctx = ctx;
     r->wait = w;
+    r->force_node = force;
     pthread_mutex_lock(&cl->mu);
     while (cl->in_flight >= cl->cfg.max_in_flight && !cl->stop)
         pthread_cond_wait(&cl->cv, &cl->mu);
@@ -1248,12 +1256,12 @@ static mb_status submit(mb_cql_cluster *cl, mb_cql_request *rq,
     return MB_OK;
 }
 
-static mb_status run_sync(mb_cql_cluster *cl, mb_cql_request *rq,
-                          mb_cql_result **out, mb_error *err)
+static mb_status run_on(mb_cql_cluster *cl, mb_cql_request *rq, node *force,
+                        mb_cql_result **out, mb_error *err)
 {
     sync_wait w = {0};
     *out = NULL;
-    mb_status st = submit(cl, rq, NULL, NULL, &w, err);
+    mb_status st = submit(cl, rq, NULL, NULL, &w, force, err);
     if (st)
         return st;
     pthread_mutex_lock(&cl->mu);
@@ -1269,6 +1277,73 @@ static mb_status run_sync(mb_cql_cluster *cl, mb_cql_request *rq,
     return MB_OK;
 }
 
+/* A system table query on one node; NULL on failure. */
+static mb_cql_result *query_on(mb_cql_cluster *cl, node *n, const char *cql)
+{
+    mb_cql_request rq = {0};
+    mb_cql_result *res = NULL;
+    mb_cql_simple_query_encode(&rq.frame, cql, MB_CQL_ONE);
+    if (rq.frame.oom) {
+        mb_cql_request_free(&rq);
+        return NULL;
+    }
+    run_on(cl, &rq, n, &res, NULL);
+    return res;
+}
+
+/* Do the control node and its live peers report one schema version? */
+static bool schema_agreed(mb_cql_cluster *cl, node *ctl)
+{
+    mb_cql_result *local = query_on(cl, ctl, "SELECT schema_version FROM "
+                                             "system.local");
+    mb_cql_result *peers = query_on(cl, ctl, "SELECT rpc_address, "
+                                             "schema_version FROM system.peers");
+    bool agreed = local && peers && mb_cql_result_row_count(local) == 1;
+    char *mine = agreed ? cell_text(local, 0, "schema_version") : NULL;
+    const char *port = strrchr(ctl->host, ':');
+    for (size_t i = 0; mine && i < mb_cql_result_row_count(peers); i++) {
+        char *v = cell_text(peers, i, "schema_version");
+        char *addr = cell_text(peers, i, "rpc_address"), host[96];
+        snprintf(host, sizeof host, "%s%s", addr ? addr : "", port);
+        pthread_mutex_lock(&cl->mu);
+        node *n = node_find(cl, host);
+        bool up = n && n->up && !n->removed;
+        pthread_mutex_unlock(&cl->mu);
+        if (up && v && strcmp(v, mine))
+            agreed = false;
+        free(v);
+        free(addr);
+    }
+    free(mine);
+    mb_cql_result_free(local);
+    mb_cql_result_free(peers);
+    return agreed;
+}
+
+/* After a schema change: wait (10 s at most) until the live nodes agree,
+ * so that the next statement, on any node, sees the change. */
+static void wait_schema_agreement(mb_cql_cluster *cl)
+{
+    int64_t until = now_ms() + 10000;
+    while (now_ms() < until) {
+        pthread_mutex_lock(&cl->mu);
+        node *ctl = cl->control_node;
+        pthread_mutex_unlock(&cl->mu);
+        if (!ctl || schema_agreed(cl, ctl))
+            return;
+        usleep(100000);
+    }
+}
+
+static mb_status run_sync(mb_cql_cluster *cl, mb_cql_request *rq,
+                          mb_cql_result **out, mb_error *err)
+{
+    mb_status st = run_on(cl, rq, NULL, out, err);
+    if (!st && (*out)->kind == MB_CQL_RESULT_SCHEMA_CHANGE)
+        wait_schema_agreement(cl);
+    return st;
+}
+
 mb_status mb_cql_execute(mb_cql_cluster *cl, const mb_cql_stmt *st,
                          mb_cql_result **out, mb_error *err)
 {
@@ -1282,7 +1357,7 @@ mb_status mb_cql_execute_async(mb_cql_cluster *cl, const mb_cql_stmt *st,
 {
     mb_cql_request rq;
     mb_status s = mb_cql_stmt_request(st, &rq, err);
-    return s ? s : submit(cl, &rq, cb, ctx, NULL, err);
+    return s ? s : submit(cl, &rq, cb, ctx, NULL, NULL, err);
 }
 
 mb_status mb_cql_batch_execute(mb_cql_cluster *cl, const mb_cql_batch *b,
@@ -1299,7 +1374,7 @@ mb_status mb_cql_batch_execute_async(mb_cql_cluster *cl, const mb_cql_batch *b,
 {
     mb_cql_request rq;
     mb_status s = mb_cql_batch_request(b, &rq, err);
-    return s ? s : submit(cl, &rq, cb, ctx, NULL, err);
+    return s ? s : submit(cl, &rq, cb, ctx, NULL, NULL, err);
 }
 
 mb_status mb_cql_query(mb_cql_cluster *cl, const char *cql,

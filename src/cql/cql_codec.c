@@ -894,6 +894,12 @@ mb_status mb_cql_authenticate_decode(const uint8_t *body, size_t len,
 
 /* ---- requests -------------------------------------------------------- */
 
+void mb_cql_options_encode(mb_cql_buf *b)
+{
+    mb_cql_frame_begin(b, MB_CQL_OP_OPTIONS);
+    mb_cql_frame_finish(b);
+}
+
 void mb_cql_startup_encode(mb_cql_buf *b)
 {
     mb_cql_frame_begin(b, MB_CQL_OP_STARTUP);

@@ -250,6 +250,8 @@ mb_status mb_cql_authenticate_decode(const uint8_t *body, size_t len,
 
 /* ---- requests -------------------------------------------------------- */
 
+/* OPTIONS (empty body). */
+void mb_cql_options_encode(mb_cql_buf *b);
 /* STARTUP with CQL_VERSION 3.0.0. */
 void mb_cql_startup_encode(mb_cql_buf *b);
 /* AUTH_RESPONSE with a SASL PLAIN token "\0user\0password". */

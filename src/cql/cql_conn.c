@@ -1,8 +1,9 @@
 /*
  * cql_conn.c - one non-blocking connection to a node (see cql_conn.h).
  *
- * The handshake requests use a context of their own (HANDSHAKE) so that
- * their responses are consumed here; everything else goes to the owner.
+ * The handshake (OPTIONS, STARTUP, AUTH_RESPONSE) uses a context of its
+ * own (HANDSHAKE) so that its responses are consumed here; everything else
+ * goes to the owner.
  */
 #include "cql/cql_conn.h"
 
@@ -127,7 +128,8 @@ static mb_status send_internal(mb_cql_conn *c, mb_cql_buf *b, mb_error *err)
     return st ? st : mb_cql_conn_flush(c, err);
 }
 
-/* A handshake response: READY, AUTHENTICATE, AUTH_SUCCESS or ERROR. */
+/* A handshake response: SUPPORTED (to OPTIONS), then READY or
+ * AUTHENTICATE (to STARTUP), AUTH_SUCCESS (to AUTH_RESPONSE), or ERROR. */
 static mb_status handshake(mb_cql_conn *c, const mb_cql_header *h,
                            const uint8_t *body, size_t len,
                            const mb_cql_conn_handler *hd, void *owner,
@@ -136,6 +138,9 @@ static mb_status handshake(mb_cql_conn *c, const mb_cql_header *h,
     mb_cql_buf b = {0};
     char cls[256];
     switch (h->opcode) {
+    case MB_CQL_OP_SUPPORTED:
+        mb_cql_startup_encode(&b);
+        return send_internal(c, &b, err);
     case MB_CQL_OP_READY:
     case MB_CQL_OP_AUTH_SUCCESS:
         c->state = MB_CQL_CONN_READY;
@@ -239,7 +244,7 @@ mb_status mb_cql_conn_io(mb_cql_conn *c, short revents,
                                 c->host, strerror(e));
         c->state = MB_CQL_CONN_HANDSHAKE;
         mb_cql_buf b = {0};
-        mb_cql_startup_encode(&b);
+        mb_cql_options_encode(&b);
         return send_internal(c, &b, err);
     }
     mb_status st;

@@ -4,7 +4,7 @@
  * A connection owns a socket, an output buffer, an input buffer and the
  * table of stream ids: each request sent gets a free stream id and an
  * opaque context pointer, handed back with the response. The handshake
- * (STARTUP, then AUTHENTICATE/AUTH_RESPONSE with SASL PLAIN when the server
+ * (OPTIONS, STARTUP, then AUTHENTICATE/AUTH_RESPONSE with SASL PLAIN when the server
  * asks) runs inside the connection; the owner only sees READY. Nothing
  * here blocks or spawns threads: the owner (cql_cluster.c's I/O thread)
  * polls the fd for mb_cql_conn_want() and calls mb_cql_conn_io().

@@ -184,8 +184,12 @@ static void test_batches(void)
 {
     mb_error err;
     mb_cql_prepared *p;
-    MB_CHECK(mb_cql_prepare(cl, "INSERT INTO mb_cql_test.kv (p, c, v) "
-                                "VALUES (?, ?, ?)", &p, &err) == MB_OK);
+    if (mb_cql_prepare(cl, "INSERT INTO mb_cql_test.kv (p, c, v) "
+                           "VALUES (?, ?, ?)", &p, &err)) {
+        fprintf(stderr, "prepare: %s\n", err.msg);
+        MB_CHECK(0);
+        return;
+    }
     for (int type = 0; type < 2; type++) {
         mb_cql_batch *b = mb_cql_batch_new(type ? MB_CQL_BATCH_UNLOGGED
                                                 : MB_CQL_BATCH_LOGGED);
@@ -244,8 +248,12 @@ static void test_async_and_paging(void)
 {
     mb_error err;
     mb_cql_prepared *p;
-    MB_CHECK(mb_cql_prepare(cl, "INSERT INTO mb_cql_test.kv (p, c, v) "
-                                "VALUES (?, ?, ?)", &p, &err) == MB_OK);
+    if (mb_cql_prepare(cl, "INSERT INTO mb_cql_test.kv (p, c, v) "
+                           "VALUES (?, ?, ?)", &p, &err)) {
+        fprintf(stderr, "prepare: %s\n", err.msg);
+        MB_CHECK(0);
+        return;
+    }
     mb_cql_stmt *st = mb_cql_stmt_new_prepared(p);
     mb_cql_stmt_set_idempotent(st, true);
     enum { N = 10000 };
@@ -320,19 +328,25 @@ static void test_errors(void)
     mb_cql_prepared *p;
     MB_CHECK(mb_cql_prepare(cl, "SELECT * FROM mb_cql_test.nope WHERE k = ?",
                             &p, &err) == MB_EINVAL);
-    /* RF 1 on one node cannot give QUORUM of 3 replicas: use a keyspace
-     * with replication 3 to get Unavailable */
-    MB_CHECK(q("CREATE KEYSPACE IF NOT EXISTS mb_cql_rf3 WITH replication = "
-               "{'class': 'SimpleStrategy', 'replication_factor': 3}") ==
-             MB_OK);
-    MB_CHECK(q("CREATE TABLE IF NOT EXISTS mb_cql_rf3.t (k int PRIMARY KEY)")
-             == MB_OK);
-    mb_cql_stmt *st = mb_cql_stmt_new("INSERT INTO mb_cql_rf3.t (k) "
-                                      "VALUES (1)", 0);
-    mb_cql_stmt_set_consistency(st, MB_CQL_QUORUM);
+    /* more replicas than nodes: ALL is Unavailable, with the numbers */
+    char lines[16][128], cql[256], want[64];
+    size_t nodes = mb_cql_cluster_nodes(cl, lines, 16);
+    snprintf(cql, sizeof cql, "CREATE KEYSPACE IF NOT EXISTS mb_cql_rf%zu "
+             "WITH replication = {'class': 'SimpleStrategy', "
+             "'replication_factor': %zu}", nodes + 2, nodes + 2);
+    MB_CHECK(q(cql) == MB_OK);
+    snprintf(cql, sizeof cql, "CREATE TABLE IF NOT EXISTS mb_cql_rf%zu.t "
+             "(k int PRIMARY KEY)", nodes + 2);
+    MB_CHECK(q(cql) == MB_OK);
+    snprintf(cql, sizeof cql, "INSERT INTO mb_cql_rf%zu.t (k) VALUES (1)",
+             nodes + 2);
+    mb_cql_stmt *st = mb_cql_stmt_new(cql, 0);
+    mb_cql_stmt_set_consistency(st, MB_CQL_ALL);
     mb_status s = mb_cql_execute(cl, st, &res, &err);
     MB_CHECK(s == MB_EUNAVAILABLE);
-    MB_CHECK(strstr(err.msg, "cl=QUORUM required=2 alive=1") != NULL);
+    snprintf(want, sizeof want, "cl=ALL required=%zu alive=%zu", nodes + 2,
+             nodes);
+    MB_CHECK(strstr(err.msg, want) != NULL);
     if (s != MB_EUNAVAILABLE)
         fprintf(stderr, "unavailable test: %s\n", err.msg);
     mb_cql_stmt_free(st);
@@ -345,8 +359,12 @@ static void test_unprepared(void)
     MB_CHECK(q("DROP TABLE IF EXISTS mb_cql_test.u") == MB_OK);
     MB_CHECK(q("CREATE TABLE mb_cql_test.u (k int PRIMARY KEY, v int)") ==
              MB_OK);
-    MB_CHECK(mb_cql_prepare(cl, "INSERT INTO mb_cql_test.u (k, v) "
-                                "VALUES (?, ?)", &p, &err) == MB_OK);
+    if (mb_cql_prepare(cl, "INSERT INTO mb_cql_test.u (k, v) "
+                           "VALUES (?, ?)", &p, &err)) {
+        fprintf(stderr, "prepare: %s\n", err.msg);
+        MB_CHECK(0);
+        return;
+    }
     mb_cql_stmt *st = mb_cql_stmt_new_prepared(p);
     mb_cql_stmt_bind_int(st, 0, 1, &err);
     mb_cql_stmt_bind_int(st, 1, 1, &err);
@@ -368,16 +386,69 @@ static void test_unprepared(void)
     MB_CHECK(count_rows("SELECT v FROM mb_cql_test.u WHERE k = 2") == 1);
 }
 
+/* The ring as the servers describe it: every token with its node. */
+typedef struct owner { int64_t token; char host[64]; } owner;
+
+static size_t read_ring(const char *cql, const char *port, owner *ring,
+                        size_t n, size_t max)
+{
+    mb_cql_result *res = select1(cql);
+    for (size_t r = 0; res && r < mb_cql_result_row_count(res); r++) {
+        mb_cql_cell a = mb_cql_result_cell(res, r, 0);
+        mb_cql_cell t = mb_cql_result_cell(res, r, 1), e;
+        char *addr = mb_cql_cell_format(&a);
+        mb_cql_iter it;
+        if (mb_cql_cell_iter(&t, &it, NULL, NULL) == MB_OK)
+            while (n < max && mb_cql_iter_next(&it, &e, NULL)) {
+                char *tok = mb_cql_cell_format(&e);
+                ring[n].token = strtoll(tok, NULL, 10);
+                snprintf(ring[n].host, sizeof ring[n].host, "%s%s", addr,
+                         port);
+                n++;
+                free(tok);
+            }
+        free(addr);
+    }
+    mb_cql_result_free(res);
+    return n;
+}
+
+/* The node owning a token: the first ring token >= it, wrapping. */
+static const char *ring_owner(const owner *ring, size_t n, int64_t token)
+{
+    const owner *best = NULL, *lowest = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!lowest || ring[i].token < lowest->token)
+            lowest = &ring[i];
+        if (ring[i].token >= token && (!best || ring[i].token < best->token))
+            best = &ring[i];
+    }
+    return best ? best->host : lowest ? lowest->host : "";
+}
+
 static void test_routing(void)
 {
     mb_error err;
     mb_cql_prepared *p;
-    MB_CHECK(mb_cql_prepare(cl, "SELECT * FROM mb_cql_test.kv WHERE p = ?",
-                            &p, &err) == MB_OK);
+    if (mb_cql_prepare(cl, "SELECT * FROM mb_cql_test.kv WHERE p = ?", &p,
+                       &err)) {
+        fprintf(stderr, "prepare: %s\n", err.msg);
+        MB_CHECK(0);
+        return;
+    }
     mb_cql_stmt *st = mb_cql_stmt_new_prepared(p);
     char lines[16][128];
     size_t nn = mb_cql_cluster_nodes(cl, lines, 16);
     MB_CHECK(nn >= 1);
+    static owner ring[4096];
+    const char *port = strrchr(lines[0], ':');
+    char portbuf[16];
+    snprintf(portbuf, sizeof portbuf, "%.*s", (int)strcspn(port, " "), port);
+    size_t nr = read_ring("SELECT rpc_address, tokens FROM system.local",
+                          portbuf, ring, 0, 4096);
+    nr = read_ring("SELECT rpc_address, tokens FROM system.peers", portbuf,
+                   ring, nr, 4096);
+    MB_CHECK(nr >= 1);
     for (int i = 0; i < 20; i++) {
         char key[16], sel[128], host[64];
         snprintf(key, sizeof key, "a%d", i);
@@ -389,10 +460,11 @@ static void test_routing(void)
         snprintf(sel, sizeof sel, "SELECT token(p) FROM mb_cql_test.kv "
                  "WHERE p = '%s' LIMIT 1", key);
         MB_CHECK(count_rows(sel) == token);
-        bool known = false;
-        for (size_t k = 0; k < nn; k++)
-            known = known || !strncmp(lines[k], host, strlen(host));
-        MB_CHECK(known);
+        const char *want = ring_owner(ring, nr, token);
+        if (strcmp(want, host))
+            fprintf(stderr, "token %lld: routed to %s, owner %s\n",
+                    (long long)token, host, want);
+        MB_CHECK_STR(host, want);
     }
     mb_cql_stmt_free(st);
     mb_cql_prepared_free(p);
