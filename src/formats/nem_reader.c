@@ -39,6 +39,8 @@
  */
 #include "formats/reader.h"
 
+#include "core/datetime.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -272,48 +274,13 @@ static mb_status id_field(nem *r, const field *f, const char *fieldname,
 
 static int two(const char *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
 
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* "YYYYMMDD", "YYYYMMDDhhmm" or "YYYYMMDDhhmmss" as local wall-clock
- * seconds since 1970-01-01 00:00 local; false when not a real date/time. */
-static bool compact_local(const char *s, size_t n, int64_t *local)
-{
-    if (n != 8 && n != 12 && n != 14)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!is_digit(s[i]))
-            return false;
-    int y = two(s) * 100 + two(s + 2), m = two(s + 4), d = two(s + 6);
-    static const unsigned char mdays[] = {31, 28, 31, 30, 31, 30,
-                                          31, 31, 30, 31, 30, 31};
-    if (m < 1 || m > 12 || d < 1)
-        return false;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (d > mdays[m - 1] + (m == 2 && leap))
-        return false;
-    int h = n >= 12 ? two(s + 8) : 0, mi = n >= 12 ? two(s + 10) : 0;
-    int sec = n == 14 ? two(s + 12) : 0;
-    if (h > 23 || mi > 59 || sec > 59)
-        return false;
-    *local = days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + sec;
-    return true;
-}
-
 /* IntervalDate and other YYYYMMDD fields: UTC instant of 00:00 market
  * time that day. */
 static mb_status date_field(nem *r, const field *f, const char *fieldname,
                             mb_time *utc)
 {
-    int64_t local;
-    if (f->n != 8 || !compact_local(f->p, f->n, &local))
+    int64_t local = 0;
+    if (f->n != 8 || mb_local_parse_compact(f->p, f->n, &local, NULL))
         return bad_field(r, fieldname, f, "a date YYYYMMDD");
     *utc = local - NEM_OFFSET;
     return MB_OK;
@@ -322,8 +289,9 @@ static mb_status date_field(nem *r, const field *f, const char *fieldname,
 static mb_status datetime_field(nem *r, const field *f, const char *fieldname,
                                 mb_time *utc)
 {
-    int64_t local;
-    if ((f->n != 12 && f->n != 14) || !compact_local(f->p, f->n, &local))
+    int64_t local = 0;
+    if ((f->n != 12 && f->n != 14) ||
+        mb_local_parse_compact(f->p, f->n, &local, NULL))
         return bad_field(r, fieldname, f, "a date-time YYYYMMDDhhmmss");
     *utc = local - NEM_OFFSET;
     return MB_OK;
@@ -340,7 +308,7 @@ static mb_status version_field(nem *r, const field *f, mb_version *v)
         *v = r->created;
         return MB_OK;
     }
-    mb_time t;
+    mb_time t = 0;
     mb_status st = datetime_field(r, f, "UpdateDateTime", &t);
     if (!st)
         *v = (mb_version)t * 1000000;
@@ -542,7 +510,7 @@ static mb_status rec_100(nem *r)
         return bad_field(r, "VersionHeader", v,
                          r->want == MB_FORMAT_NEM12 ? "NEM12 (as requested)"
                                                     : "NEM13 (as requested)");
-    mb_time t;
+    mb_time t = 0;
     if ((st = datetime_field(r, &r->f[2], "DateTime", &t)))
         return st;
     for (int i = 3; i < 5 && i < r->nf; i++)
@@ -584,7 +552,7 @@ static mb_status rec_200(nem *r)
     if (!minutes)
         return bad_field(r, "IntervalLength", il, "5, 10, 15 or 30 minutes");
     if (r->nf > 9 && r->f[9].n) {
-        mb_time t;
+        mb_time t = 0;
         if ((st = date_field(r, &r->f[9], "NextScheduledReadDate", &t)))
             return st;
     }
@@ -703,7 +671,7 @@ static mb_status rec_300(nem *r, const char *line, size_t len)
     mb_status st;
     if (!r->have_200)
         return bad(r, NULL, "expected a 200 record before this 300 record");
-    const char *end = line + len, *p = line + 4;
+    const char *end = line + len, *p = len > 4 ? line + 4 : end;
     const char *c = memchr(p, ',', (size_t)(end - p));
     field df = trim(p, (size_t)((c ? c : end) - p));
     if ((st = date_field(r, &df, "IntervalDate", &r->start)))
@@ -758,7 +726,7 @@ static mb_status rec_300(nem *r, const char *line, size_t len)
         (st = version_field(r, &f[3], &version)))
         return st;
     if (r->nf > 4 && f[4].n) {
-        mb_time t;
+        mb_time t = 0;
         if ((st = datetime_field(r, &f[4], "MSATSLoadDateTime", &t)))
             return st;
     }
@@ -859,7 +827,7 @@ static mb_status rec_500(nem *r)
     if (r->nf > 2 &&
         (st = id_field(r, &r->f[2], "RetServiceOrder", 0, 15, true)))
         return st;
-    mb_time t;
+    mb_time t = 0;
     if (r->nf > 3 && r->f[3].n &&
         (st = datetime_field(r, &r->f[3], "ReadDateTime", &t)))
         return st;
@@ -877,7 +845,7 @@ static mb_status register_side(nem *r, int base, const char *names[5],
                                mb_register_read *rr)
 {
     mb_status st;
-    mb_time t;
+    mb_time t = 0;
     if ((st = value_slow(r, &r->f[base], names[0], false, &rr->value)) ||
         (st = datetime_field(r, &r->f[base + 1], names[1], &t)) ||
         (st = quality_field(r, &r->f[base + 2], names[2], false,
@@ -919,7 +887,7 @@ static mb_status rec_250(nem *r)
     mb_version version = 0;
     mb_unit unit;
     int32_t pow10;
-    mb_time t;
+    mb_time t = 0;
     if ((st = register_side(r, 8, prev, &a)) ||
         (st = register_side(r, 13, cur, &b)) ||
         (st = value_slow(r, &r->f[18], "Quantity", false, &qty)))

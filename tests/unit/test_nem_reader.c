@@ -732,12 +732,17 @@ static void test_300_errors(void)
     reject(file(day("20260101", v48, "")),
            "field QualityMethod: expected a quality");
     reject(file("300,20260101,1.5,1.5\n"), "got 2");
+    reject(file("300\n"), "field IntervalDate: expected a date YYYYMMDD, "
+                          "got nothing"); /* found by the fuzzer */
+    reject(file("300,\n"), "field IntervalDate");
+    reject(file("300,20260101\n"), "field IntervalValue1: expected 48");
     /* Bad values at position 17. */
     static const char *bad[] = {"1.2.3", "abc", "-1", "+1", "1e3", "0.1234567",
                                 "1234567890", "", " 1", "1x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        snprintf(t, sizeof t, "%s,%s,%s", values(16, "1"), bad[i],
-                 values(31, "2"));
+        char head[256]; /* values() reuses one buffer: one call at a time */
+        snprintf(head, sizeof head, "%s", values(16, "1"));
+        snprintf(t, sizeof t, "%s,%s,%s", head, bad[i], values(31, "2"));
         char want[128];
         snprintf(want, sizeof want, "field IntervalValue17: expected a "
                                     "decimal number >= 0");
