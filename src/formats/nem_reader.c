@@ -11,9 +11,16 @@
  * the fixed zone UTC+10.
  *
  * Speed: lines come zero-copy from mb_input; the 300 record is parsed in a
- * single pass with an inlined decimal fast path, into arrays that live in
- * the reader state and are lent to the sink. Other records are split in
- * place into (pointer, length) fields. Nothing is allocated per record.
+ * single pass, eight bytes at a time for the usual short values, into
+ * arrays that live in the reader state and are lent to the sink. Other
+ * records are split in place into (pointer, length) fields. Nothing is
+ * allocated per record.
+ *
+ * Versions: a record's UpdateDateTime, else the 100 header's DateTime; a
+ * record with neither is an error. Structure: strict mode wants exactly one
+ * 100..900 block and no blank lines; lenient mode accepts blank lines, a
+ * missing 100 header and several blocks with a warning each, and counts a
+ * missing 900 as a skipped record.
  *
  * Decisions where the specification leaves room (see also the unit tests):
  *  - IntervalLength 5, 10, 15 or 30 (the spec names 5, 15 and 30; AEMO's
