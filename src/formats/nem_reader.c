@@ -112,6 +112,7 @@ typedef struct nem {
     int nf;
     bool extra;        /* non-empty fields beyond MAX_FIELDS */
 
+    uint32_t comma[MAX_VALUES];    /* offsets of a 300's value commas */
     mb_decimal values[MAX_VALUES];
     mb_quality quality[MAX_VALUES];
     const char *reason_text[MAX_VALUES];
@@ -589,58 +590,84 @@ static inline uint64_t eight_digits(uint64_t v)
            32;
 }
 
-/* The common interval value: digits[.digits] with at most 9 and 6 of them,
- * ended by a comma or the line. Returns the end of the field, or NULL when
- * the value needs the careful path (value_slow), which also reports it. */
-static inline const char *fast_value(const char *p, const char *end,
-                                     mb_decimal *out)
+/* Offsets of the first `want` commas in s[0..len); returns how many were
+ * found. Eight bytes at a time, so that the values' bounds are known
+ * before any is parsed and the parses do not wait for each other. */
+static uint32_t find_commas(const char *s, size_t len, uint32_t *pos,
+                            uint32_t want)
 {
+    uint32_t k = 0;
+    size_t i = 0;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (end - p >= 8) {
-        /* Eight bytes at once: find the first two non-digits. */
+    for (; i + 8 <= len && k < want; i += 8) {
         uint64_t w;
-        memcpy(&w, p, 8);
-        uint64_t x = w ^ 0x3030303030303030ULL; /* digits become 0..9 */
-        uint64_t nd = ((x + 0x7676767676767676ULL) | w) & 0x8080808080808080ULL;
-        if (!nd)
-            return NULL;
-        unsigned dot = (unsigned)__builtin_ctzll(nd) >> 3, stop = dot;
-        unsigned nf = 0;
-        if (p[dot] == '.') {
-            uint64_t nd2 = nd & (nd - 1);
-            if (!nd2)
-                return NULL;
-            stop = (unsigned)__builtin_ctzll(nd2) >> 3;
-            nf = stop - dot - 1;
-        }
-        unsigned n = dot + nf;
-        if (p[stop] != ',' || !n)
-            return NULL;
-        uint64_t lo = x & ((1ULL << (dot * 8)) - 1);
-        uint64_t hi = nf ? (x >> ((dot + 1) * 8)) & ((1ULL << (nf * 8)) - 1)
-                         : 0;
-        out->units = (int64_t)eight_digits((lo | hi << (dot * 8))
-                                           << ((8 - n) * 8));
-        out->scale = (int32_t)nf;
-        return p + stop;
+        memcpy(&w, s + i, 8);
+        uint64_t y = w ^ 0x2C2C2C2C2C2C2C2CULL; /* commas become zero */
+        uint64_t m = ~(((y & 0x7F7F7F7F7F7F7F7FULL) + 0x7F7F7F7F7F7F7F7FULL) |
+                       y) &
+                     0x8080808080808080ULL;
+        for (; m && k < want; m &= m - 1)
+            pos[k++] = (uint32_t)(i + ((unsigned)__builtin_ctzll(m) >> 3));
     }
 #endif
-    const char *q = p;
-    uint64_t acc = 0;
-    while (q < end && is_digit(*q))
-        acc = acc * 10 + (uint64_t)(*q++ - '0');
-    size_t ni = (size_t)(q - p), nf = 0;
-    if (q < end && *q == '.') {
-        const char *fs = ++q;
-        while (q < end && is_digit(*q))
-            acc = acc * 10 + (uint64_t)(*q++ - '0');
-        nf = (size_t)(q - fs);
+    for (; i < len && k < want; i++)
+        if (s[i] == ',')
+            pos[k++] = (uint32_t)i;
+    return k;
+}
+
+/* The common interval value s[0..n): digits[.digits] with at most 9 and
+ * 6 of them. False when it needs the careful path (value_slow), which
+ * also reports it. `avail` bytes are readable from s (n <= avail). */
+static inline bool fast_value(const char *s, size_t n, size_t avail,
+                              mb_decimal *out)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n - 1 < 8 && avail >= 8) {
+        /* All of it in one 8-byte word: at most one non-digit, a '.'. */
+        uint64_t w;
+        memcpy(&w, s, 8);
+        uint64_t keep = n == 8 ? ~0ULL : (1ULL << (n * 8)) - 1;
+        uint64_t x = w ^ 0x3030303030303030ULL; /* digits become 0..9 */
+        uint64_t nd = ((x + 0x7676767676767676ULL) | w) &
+                      0x8080808080808080ULL & keep;
+        uint64_t digits = x & keep;
+        unsigned nd_count = n, nf = 0;
+        if (nd) {
+            unsigned dot = (unsigned)__builtin_ctzll(nd) >> 3;
+            if ((nd & (nd - 1)) || (uint8_t)(w >> (dot * 8)) != '.')
+                return false;
+            nf = (unsigned)n - dot - 1;
+            nd_count = (unsigned)n - 1;
+            if (!nd_count || nf > 6)
+                return false;
+            uint64_t hi = nf ? (x >> ((dot + 1) * 8)) &
+                                   ((1ULL << (nf * 8)) - 1)
+                             : 0;
+            digits = (x & ((1ULL << (dot * 8)) - 1)) | hi << (dot * 8);
+        }
+        out->units = (int64_t)eight_digits(digits << ((8 - nd_count) * 8));
+        out->scale = (int32_t)nf;
+        return true;
     }
-    if ((q != end && *q != ',') || !(ni + nf) || ni > 9 || nf > 6)
-        return NULL;
+#endif
+    (void)avail;
+    size_t i = 0, ni, nf = 0;
+    uint64_t acc = 0;
+    while (i < n && is_digit(s[i]))
+        acc = acc * 10 + (uint64_t)(s[i++] - '0');
+    ni = i;
+    if (i < n && s[i] == '.') {
+        size_t fs = ++i;
+        while (i < n && is_digit(s[i]))
+            acc = acc * 10 + (uint64_t)(s[i++] - '0');
+        nf = i - fs;
+    }
+    if (i != n || !(ni + nf) || ni > 9 || nf > 6)
+        return false;
     out->units = (int64_t)acc;
     out->scale = (int32_t)nf;
-    return q;
+    return true;
 }
 
 /* How many values a 300 record holds: fields from the third on up to the
@@ -686,31 +713,30 @@ static mb_status rec_300(nem *r, const char *line, size_t len)
     if (!c)
         return wrong_count(r, end, end);
     const char *vals = c + 1;
-    p = vals;
-    bool more = true; /* a field starts at p */
-    for (uint32_t i = 0; i < r->n; i++) {
-        if (!more)
-            return wrong_count(r, vals, end);
-        const char *q = fast_value(p, end, &r->values[i]);
-        if (!q) {
-            const char *fc = memchr(p, ',', (size_t)(end - p));
-            q = fc ? fc : end;
-            field vf = {p, (size_t)(q - p)};
-            mb_decimal d;
-            if (vf.n && is_upper(vf.p[0]) &&
-                mb_decimal_parse(vf.p, vf.n, &d) == MB_EFORMAT)
-                return wrong_count(r, vals, end); /* reached QualityMethod */
-            char fname[32];
-            snprintf(fname, sizeof fname, "IntervalValue%u", i + 1);
-            if ((st = value_slow(r, &vf, fname, r->allow_negative,
-                                 &r->values[i])))
-                return st;
-        }
-        more = q < end;
-        p = q + more;
+    size_t vlen = (size_t)(end - vals);
+    uint32_t n = r->n, k = find_commas(vals, vlen, r->comma, n);
+    uint32_t have = k < n ? k + 1 : n; /* fields there are for values */
+    for (uint32_t i = 0; i < have; i++) {
+        uint32_t fs = i ? r->comma[i - 1] + 1 : 0;
+        uint32_t fe = i < k ? r->comma[i] : (uint32_t)vlen;
+        if (fast_value(vals + fs, fe - fs, vlen - fs, &r->values[i]))
+            continue;
+        field vf = {vals + fs, fe - fs};
+        mb_decimal d;
+        if (vf.n && is_upper(vf.p[0]) &&
+            mb_decimal_parse(vf.p, vf.n, &d) == MB_EFORMAT)
+            return wrong_count(r, vals, end); /* reached QualityMethod */
+        char fname[32];
+        snprintf(fname, sizeof fname, "IntervalValue%u", i + 1);
+        if ((st = value_slow(r, &vf, fname, r->allow_negative,
+                             &r->values[i])))
+            return st;
     }
-    if (!more)
+    if (have < n)
+        return wrong_count(r, vals, end);
+    if (k < n)
         return bad(r, "QualityMethod", "expected a field, got end of record");
+    p = vals + r->comma[n - 1] + 1;
     {
         const char *fc = memchr(p, ',', (size_t)(end - p));
         field vf = {p, (size_t)((fc ? fc : end) - p)};

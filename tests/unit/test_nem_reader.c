@@ -900,6 +900,73 @@ static void test_negative_and_units(void)
     free(g);
 }
 
+/* Values of every shape go through the 8-byte path, the byte loop or the
+ * careful path; all must agree with mb_decimal_parse. */
+static char vtext[48][24];
+
+static mb_status check_values(void *ctx, const mb_interval_block *b,
+                              mb_error *e)
+{
+    (void)e;
+    int *bad = ctx;
+    for (uint32_t i = 0; i < b->count; i++) {
+        mb_decimal d;
+        if (mb_decimal_parse(vtext[i], strlen(vtext[i]), &d) ||
+            d.units != b->values[i].units || d.scale != b->values[i].scale) {
+            fprintf(stderr, "value %u '%s' read as %lld scale %d\n", i + 1,
+                    vtext[i], (long long)b->values[i].units,
+                    b->values[i].scale);
+            (*bad)++;
+        }
+    }
+    return MB_OK;
+}
+
+static void test_value_paths(void)
+{
+    unsigned seed = 12345;
+    int bad = 0;
+    for (int round = 0; round < 300; round++) {
+        char t[8192] = "";
+        for (int i = 0; i < 48; i++) {
+            seed = seed * 1103515245u + 12345u;
+            int ni = (int)(seed >> 8) % 10, nf = (int)(seed >> 16) % 7;
+            if (!ni && !nf)
+                ni = 1;
+            char *o = vtext[i];
+            for (int k = 0; k < ni; k++) {
+                seed = seed * 1103515245u + 12345u;
+                *o++ = (char)('0' + (seed >> 16) % 10);
+            }
+            if (nf || (seed >> 24) % 2) {
+                *o++ = '.';
+                for (int k = 0; k < nf; k++) {
+                    seed = seed * 1103515245u + 12345u;
+                    *o++ = (char)('0' + (seed >> 16) % 10);
+                }
+            }
+            *o = '\0';
+            strcat(t, i ? "," : "");
+            strcat(t, vtext[i]);
+        }
+        char text[16384];
+        snprintf(text, sizeof text, "%s", file(day("20260101", t, "A,,,,")));
+        mb_input *in;
+        mb_error err;
+        MB_CHECK(mb_input_open_mem("v.csv", text, strlen(text), &in, &err) ==
+                 MB_OK);
+        mb_reader_sink sink = {&bad, NULL, check_values, NULL, NULL};
+        mb_read_opts opts = {MB_FORMAT_NEM12, false};
+        mb_read_stats st = {0};
+        mb_status s = mb_nem_read(in, &opts, &sink, &st, &err);
+        if (s)
+            fprintf(stderr, "%s\n", err.msg);
+        MB_CHECK(s == MB_OK && st.values == 48);
+        mb_input_close(in);
+    }
+    MB_CHECK(bad == 0);
+}
+
 static void test_lenient_skips(void)
 {
     char v48[4096], t[16384];
@@ -983,6 +1050,7 @@ int main(void)
     MB_RUN(test_400_errors);
     MB_RUN(test_other_records);
     MB_RUN(test_negative_and_units);
+    MB_RUN(test_value_paths);
     MB_RUN(test_lenient_skips);
     MB_RUN(test_text_and_quirks);
     if (access(SHARED "valid", R_OK) != 0) {
