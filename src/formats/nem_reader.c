@@ -69,7 +69,6 @@ enum { ST_START, ST_BLOCK, ST_ENDED };
 enum { SKIP_NONE, SKIP_DAY, SKIP_STREAM };
 
 typedef struct nem {
-    mb_input *in;
     const char *name;
     bool lenient;
     mb_format want;    /* format the caller asked for, or AUTO */
@@ -1177,7 +1176,6 @@ mb_status mb_nem_read(mb_input *in, const mb_read_opts *opts,
         return mb_error_set(err, MB_ENOMEM, "%s: out of memory",
                             mb_input_name(in));
     memset(r, 0, offsetof(nem, f));
-    r->in = in;
     r->name = mb_input_name(in);
     r->lenient = opts && opts->lenient;
     r->want = opts ? opts->format : MB_FORMAT_AUTO;
@@ -1186,6 +1184,7 @@ mb_status mb_nem_read(mb_input *in, const mb_read_opts *opts,
     r->stats = stats ? stats : &local_stats;
     r->err = err ? err : &local_err;
     r->state = ST_START;
+    uint64_t skipped_before = r->stats->skipped; /* stats may accumulate */
 
     mb_status st = MB_OK;
     bool any = false;
@@ -1236,7 +1235,7 @@ mb_status mb_nem_read(mb_input *in, const mb_read_opts *opts,
             st = MB_OK;
         }
     }
-    if (!st && !r->data_records && !r->stats->skipped)
+    if (!st && !r->data_records && r->stats->skipped == skipped_before)
         warn(r, NULL, "file has no data records");
     free(r);
     return st;
