@@ -19,4 +19,6 @@ typedef struct mb_command {
     const char *summary;
 } mb_command;
 
+int mb_cmd_gen(int argc, char **argv);
+
 #endif

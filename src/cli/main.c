@@ -11,6 +11,7 @@
 #include <string.h>
 
 static const mb_command commands[] = {
+    {"gen", mb_cmd_gen, "write a deterministic synthetic portfolio"},
     {NULL, NULL, NULL},
 };
 
