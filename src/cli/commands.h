@@ -19,4 +19,7 @@ typedef struct mb_command {
     const char *summary;
 } mb_command;
 
+int mb_cmd_gen(int argc, char **argv);
+int mb_cmd_cql(int argc, char **argv);
+
 #endif
