@@ -11,6 +11,7 @@
 #ifndef MB_MODEL_H
 #define MB_MODEL_H
 
+#include "core/datetime.h"
 #include "core/decimal.h"
 #include "core/unit.h"
 
@@ -19,7 +20,7 @@
 #define MB_ID_MAX 64 /* longest meter, channel or register id, in bytes */
 
 /* UTC instant, seconds since 1970-01-01T00:00:00Z. */
-typedef int64_t mb_time;
+/* mb_time (core/datetime.h): UTC instant, seconds since the epoch. */
 
 /* Version of a reading: microseconds since the epoch, UTC, from the source
  * (NEM12 UpdateDateTime, file creation time, device time stamp). The newest
