@@ -28,4 +28,8 @@ const char *mb_cli_count(uint64_t n, char *buf, size_t cap);
 /* "12.3 MB" style sizes into buf; returns buf. */
 const char *mb_cli_bytes(double bytes, char *buf, size_t cap);
 
+typedef struct mb_report mb_report;
+/* The portfolio report as text: months, largest consumers, quality. */
+void mb_cli_print_report(const mb_report *r, FILE *out);
+
 #endif
