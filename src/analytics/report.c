@@ -31,6 +31,7 @@ typedef struct {
     uint64_t *month_seen; /* per month: last meter index that touched it */
     uint64_t meter_index;
     int64_t first_key;    /* year*12+month-1 of months[0] */
+    int64_t from_day, to_day;
 } fold_ctx;
 
 static mb_status collect(void *ctx, const mb_series_info *si, mb_error *err)
@@ -121,12 +122,15 @@ static mb_status fold(void *ctx, const mb_interval_row *row, mb_error *err)
 {
     fold_ctx *c = ctx;
     mb_report *r = c->r;
+    int64_t day = mb_tz_local_day(c->tz, row->start);
+    if (day < c->from_day || day > c->to_day)
+        return MB_OK;
     r->values++;
     r->quality[qindex(row->quality.flag)]++;
     if (!c->kind)
         return MB_OK;
     int y, m, d;
-    mb_civil_from_days(mb_tz_local_day(c->tz, row->start), &y, &m, &d);
+    mb_civil_from_days(day, &y, &m, &d);
     mb_report_month *mo;
     mb_status st = month_of(c, (int64_t)y * 12 + m - 1, &mo, err);
     if (st)
@@ -177,7 +181,7 @@ mb_status mb_report_build(mb_store *s, const mb_report_opts *o,
     /* At most one entry per distinct meter (series are sorted by meter). */
     if (!st && l.n && !(meters = calloc(l.n, sizeof *meters)))
         st = mb_error_set(err, MB_ENOMEM, "out of memory");
-    fold_ctx c = {.r = r};
+    fold_ctx c = {.r = r, .from_day = o->from_day, .to_day = o->to_day};
     size_t nmeters = 0;
     for (size_t i = 0; !st && i < l.n; i++) {
         series *se = &l.v[i];
@@ -200,8 +204,10 @@ mb_status mb_report_build(mb_store *s, const mb_report_opts *o,
             break;
         }
         c.kind = se->unit != MB_UNIT_KWH ? 0 : se->channel[0] == 'B' ? -1 : 1;
+        /* Wide enough in UTC for any zone; fold() keeps the local dates. */
         mb_range_query q = {.meter = se->meter, .channel = se->channel,
-                            .from = o->from, .to = o->to};
+                            .from = o->from_day * 86400 - 14 * 3600,
+                            .to = (o->to_day + 1) * 86400 + 12 * 3600};
         st = mb_store_read(s, &q, fold, &c, err);
     }
     free(l.v);

@@ -35,7 +35,8 @@ typedef struct mb_report {
 } mb_report;
 
 typedef struct mb_report_opts {
-    mb_time from, to;   /* interval starts in [from, to) */
+    int64_t from_day, to_day; /* local dates (days since 1970-01-01),
+                                 both included */
     size_t top;         /* how many largest consumers */
     size_t max_meters;  /* 0: all; else only the first N meters by id */
 } mb_report_opts;

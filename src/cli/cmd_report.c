@@ -84,10 +84,8 @@ int mb_cmd_report(int argc, char **argv)
         fputs(usage, stderr);
         return MB_EXIT_USAGE;
     }
-    /* Local dates of any zone fall within a day either side in UTC; the
-     * report folds by each meter's local month. */
-    o.from = from_day * 86400 - 14 * 3600;
-    o.to = (to_day + 1) * 86400 + 12 * 3600;
+    o.from_day = from_day;
+    o.to_day = to_day;
     mb_store *s = mb_cli_open_store("report", uri);
     if (!s)
         return MB_EXIT_FAIL;
