@@ -12,6 +12,7 @@
 
 static const mb_command commands[] = {
     {"demo", mb_cmd_demo, "generate, ingest and report a sample portfolio"},
+    {"gen", mb_cmd_gen, "write a deterministic synthetic portfolio"},
     {"parse", mb_cmd_parse, "read meter data files, write canonical readings"},
     {"ingest", mb_cmd_ingest, "apply files to the store, each whole or not at all"},
     {"files", mb_cmd_files, "list the files the store has seen, with outcomes"},
