@@ -27,5 +27,6 @@ int mb_cmd_reads(int argc, char **argv);
 int mb_cmd_report(int argc, char **argv);
 int mb_cmd_verify(int argc, char **argv);
 int mb_cmd_gen(int argc, char **argv);
+int mb_cmd_cql(int argc, char **argv);
 
 #endif
