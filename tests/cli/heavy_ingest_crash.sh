@@ -5,7 +5,7 @@
 # of a fresh store holding exactly the files the killed store records as
 # applied (so each file is wholly in or wholly out), and rerunning the
 # ingest must complete the rest and match a clean ingest.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 mb gen --meters 200 --days 30 --seed 5 --faults 0.05 --out "$TMP/p" >/dev/null
 rm -f "$TMP/p/manifest.txt"
 t0=$(date +%s%N)

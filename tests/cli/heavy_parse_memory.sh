@@ -2,7 +2,7 @@
 # the file size. A generated NEM12 file of several hundred MB is read from
 # disk, gzipped on stdin, and as canonical CSV output, each with a small,
 # bounded peak RSS.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 limit_kb=$((64 * 1024))
 peak_kb() { # command... : prints the peak RSS in kB of the command
   /usr/bin/time -f '%M' -o "$TMP/rss" "$@" >/dev/null 2>"$TMP/err"

@@ -2,7 +2,7 @@
 # examples, truncated and binary files: every good file is applied, every
 # bad one rejected with its reason and quarantined, and nothing stored
 # before is lost.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 dir=$TMP/in
 mb gen --meters 20 --days 3 --seed 3 --out "$dir" >/dev/null
 rm -f "$dir/manifest.txt"

@@ -2,7 +2,7 @@
 # files (with faults: corrections carrying newer versions, duplicates)
 # ingested in three random orders, twice each, give one digest; replays
 # change nothing; a correction wins while the old version stays in history.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 mb gen --meters 40 --days 12 --seed 11 --faults 0.2 --out "$TMP/p" >/dev/null
 mapfile -t files < <(find "$TMP/p" -name '*.csv' | sort)
 check "generated files" test "${#files[@]}" -gt 5

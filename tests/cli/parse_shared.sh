@@ -2,7 +2,7 @@
 # valid file reads; in strict mode every invalid one is rejected with a
 # reason naming the file (the empty NEM12 reads with a warning); lenient
 # mode reads the unambiguous quirks and still rejects the ambiguous ones.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 nem=$MB_SHARED/data/nem
 if [[ ! -d $nem ]]; then echo "skip: $nem absent"; exit 77; fi
 

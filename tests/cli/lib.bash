@@ -1,4 +1,4 @@
-# lib.sh - shared by the command-line tests (sourced, not run).
+# lib.bash - shared by the command-line tests (sourced, not run).
 # Environment from ctest: MB_BIN (meterbase binary), MB_SHARED (shared/
 # folder), MB_TESTS (tests/ folder).
 set -uo pipefail
