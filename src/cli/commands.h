@@ -20,5 +20,6 @@ typedef struct mb_command {
 } mb_command;
 
 int mb_cmd_gen(int argc, char **argv);
+int mb_cmd_cql(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@
 
 static const mb_command commands[] = {
     {"gen", mb_cmd_gen, "write a deterministic synthetic portfolio"},
+    {"cql", mb_cmd_cql, "run one CQL statement against Cassandra"},
     {NULL, NULL, NULL},
 };
 
