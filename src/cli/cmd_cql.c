@@ -36,6 +36,15 @@ typedef struct table {
     size_t *width;
 } table;
 
+/* Display width of UTF-8 text: code points, not bytes. */
+static size_t text_width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
+}
+
 /* Appends one cell; -1 when out of memory. */
 static int push(table *t, size_t *n, char *s)
 {
@@ -51,7 +60,7 @@ static int push(table *t, size_t *n, char *s)
         t->cells = c;
         t->cap = cap;
     }
-    size_t w = strlen(s);
+    size_t w = text_width(s);
     size_t col = *n % t->ncols;
     if (w > t->width[col])
         t->width[col] = w;
@@ -63,8 +72,10 @@ static void table_print(const table *t, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         size_t col = i % t->ncols;
-        printf("%s%-*s", col ? " | " : " ",
-               col + 1 == t->ncols ? 0 : (int)t->width[col], t->cells[i]);
+        printf("%s%s", col ? " | " : " ", t->cells[i]);
+        for (size_t w = text_width(t->cells[i]);
+             col + 1 < t->ncols && w < t->width[col]; w++)
+            putchar(' ');
         if (col + 1 == t->ncols) {
             printf("\n");
             if (i + 1 == t->ncols) { /* under the header */

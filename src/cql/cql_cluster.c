@@ -33,6 +33,9 @@
  * Idempotent requests move to the next node after a lost connection, a
  * client timeout, Overloaded or IsBootstrapping; others fail. Unprepared
  * answers re-prepare the statement on that node and send it again.
+ * After a synchronous schema change the caller waits until the control
+ * node and its live peers report one schema version (system.local/peers),
+ * so the next statement sees the change whichever node runs it.
  */
 #include "cql/cql_conn.h"
 #include "cql/cql_stmt.h"
@@ -87,6 +90,7 @@ struct req {
     internal_fn *internal;   /* requests of the client itself */
     req *parent;             /* a re-prepare: the request to resend */
     const char *internal_query;
+    const mb_cql_prepared *reprep; /* a re-prepare: the statement */
     node *force_node;        /* re-prepared on / sent to this node only */
     mb_cql_conn *force_conn; /* REGISTER and discovery: this connection */
     uint64_t tried;          /* bit i: node i failed this request */
@@ -580,7 +584,7 @@ static void on_response(void *owner, mb_cql_conn *c, void *ctx,
         if (child) {
             r->reprepares++;
             mb_cql_prepare_encode(&child->rq.frame, mb_cql_prepared_query(p));
-            child->internal_query = (const char *)p; /* which one */
+            child->reprep = p;
             child->parent = r;
             child->force_node = n;
             child->internal = reprepared;
@@ -604,7 +608,7 @@ static void reprepared(mb_cql_cluster *cl, req *child, mb_status st,
                 mb_cql_result *res, mb_error *err)
 {
     req *parent = child->parent;
-    const mb_cql_prepared *p = (const mb_cql_prepared *)child->internal_query;
+    const mb_cql_prepared *p = child->reprep;
     if (!st) {
         size_t idn;
         const uint8_t *id = mb_cql_prepared_id(p, &idn);

@@ -11,9 +11,16 @@
  * the fixed zone UTC+10.
  *
  * Speed: lines come zero-copy from mb_input; the 300 record is parsed in a
- * single pass with an inlined decimal fast path, into arrays that live in
- * the reader state and are lent to the sink. Other records are split in
- * place into (pointer, length) fields. Nothing is allocated per record.
+ * single pass, eight bytes at a time for the usual short values, into
+ * arrays that live in the reader state and are lent to the sink. Other
+ * records are split in place into (pointer, length) fields. Nothing is
+ * allocated per record.
+ *
+ * Versions: a record's UpdateDateTime, else the 100 header's DateTime; a
+ * record with neither is an error. Structure: strict mode wants exactly one
+ * 100..900 block and no blank lines; lenient mode accepts blank lines, a
+ * missing 100 header and several blocks with a warning each, and counts a
+ * missing 900 as a skipped record.
  *
  * Decisions where the specification leaves room (see also the unit tests):
  *  - IntervalLength 5, 10, 15 or 30 (the spec names 5, 15 and 30; AEMO's
@@ -39,6 +46,8 @@
  */
 #include "formats/reader.h"
 
+#include "core/datetime.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -60,7 +69,6 @@ enum { ST_START, ST_BLOCK, ST_ENDED };
 enum { SKIP_NONE, SKIP_DAY, SKIP_STREAM };
 
 typedef struct nem {
-    mb_input *in;
     const char *name;
     bool lenient;
     mb_format want;    /* format the caller asked for, or AUTO */
@@ -103,6 +111,7 @@ typedef struct nem {
     int nf;
     bool extra;        /* non-empty fields beyond MAX_FIELDS */
 
+    uint32_t comma[MAX_VALUES];    /* offsets of a 300's value commas */
     mb_decimal values[MAX_VALUES];
     mb_quality quality[MAX_VALUES];
     const char *reason_text[MAX_VALUES];
@@ -272,48 +281,13 @@ static mb_status id_field(nem *r, const field *f, const char *fieldname,
 
 static int two(const char *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
 
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* "YYYYMMDD", "YYYYMMDDhhmm" or "YYYYMMDDhhmmss" as local wall-clock
- * seconds since 1970-01-01 00:00 local; false when not a real date/time. */
-static bool compact_local(const char *s, size_t n, int64_t *local)
-{
-    if (n != 8 && n != 12 && n != 14)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!is_digit(s[i]))
-            return false;
-    int y = two(s) * 100 + two(s + 2), m = two(s + 4), d = two(s + 6);
-    static const unsigned char mdays[] = {31, 28, 31, 30, 31, 30,
-                                          31, 31, 30, 31, 30, 31};
-    if (m < 1 || m > 12 || d < 1)
-        return false;
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (d > mdays[m - 1] + (m == 2 && leap))
-        return false;
-    int h = n >= 12 ? two(s + 8) : 0, mi = n >= 12 ? two(s + 10) : 0;
-    int sec = n == 14 ? two(s + 12) : 0;
-    if (h > 23 || mi > 59 || sec > 59)
-        return false;
-    *local = days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + sec;
-    return true;
-}
-
 /* IntervalDate and other YYYYMMDD fields: UTC instant of 00:00 market
  * time that day. */
 static mb_status date_field(nem *r, const field *f, const char *fieldname,
                             mb_time *utc)
 {
-    int64_t local;
-    if (f->n != 8 || !compact_local(f->p, f->n, &local))
+    int64_t local = 0;
+    if (f->n != 8 || mb_local_parse_compact(f->p, f->n, &local, NULL))
         return bad_field(r, fieldname, f, "a date YYYYMMDD");
     *utc = local - NEM_OFFSET;
     return MB_OK;
@@ -322,8 +296,9 @@ static mb_status date_field(nem *r, const field *f, const char *fieldname,
 static mb_status datetime_field(nem *r, const field *f, const char *fieldname,
                                 mb_time *utc)
 {
-    int64_t local;
-    if ((f->n != 12 && f->n != 14) || !compact_local(f->p, f->n, &local))
+    int64_t local = 0;
+    if ((f->n != 12 && f->n != 14) ||
+        mb_local_parse_compact(f->p, f->n, &local, NULL))
         return bad_field(r, fieldname, f, "a date-time YYYYMMDDhhmmss");
     *utc = local - NEM_OFFSET;
     return MB_OK;
@@ -340,7 +315,7 @@ static mb_status version_field(nem *r, const field *f, mb_version *v)
         *v = r->created;
         return MB_OK;
     }
-    mb_time t;
+    mb_time t = 0;
     mb_status st = datetime_field(r, f, "UpdateDateTime", &t);
     if (!st)
         *v = (mb_version)t * 1000000;
@@ -542,7 +517,7 @@ static mb_status rec_100(nem *r)
         return bad_field(r, "VersionHeader", v,
                          r->want == MB_FORMAT_NEM12 ? "NEM12 (as requested)"
                                                     : "NEM13 (as requested)");
-    mb_time t;
+    mb_time t = 0;
     if ((st = datetime_field(r, &r->f[2], "DateTime", &t)))
         return st;
     for (int i = 3; i < 5 && i < r->nf; i++)
@@ -584,7 +559,7 @@ static mb_status rec_200(nem *r)
     if (!minutes)
         return bad_field(r, "IntervalLength", il, "5, 10, 15 or 30 minutes");
     if (r->nf > 9 && r->f[9].n) {
-        mb_time t;
+        mb_time t = 0;
         if ((st = date_field(r, &r->f[9], "NextScheduledReadDate", &t)))
             return st;
     }
@@ -614,58 +589,84 @@ static inline uint64_t eight_digits(uint64_t v)
            32;
 }
 
-/* The common interval value: digits[.digits] with at most 9 and 6 of them,
- * ended by a comma or the line. Returns the end of the field, or NULL when
- * the value needs the careful path (value_slow), which also reports it. */
-static inline const char *fast_value(const char *p, const char *end,
-                                     mb_decimal *out)
+/* Offsets of the first `want` commas in s[0..len); returns how many were
+ * found. Eight bytes at a time, so that the values' bounds are known
+ * before any is parsed and the parses do not wait for each other. */
+static uint32_t find_commas(const char *s, size_t len, uint32_t *pos,
+                            uint32_t want)
 {
+    uint32_t k = 0;
+    size_t i = 0;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (end - p >= 8) {
-        /* Eight bytes at once: find the first two non-digits. */
+    for (; i + 8 <= len && k < want; i += 8) {
         uint64_t w;
-        memcpy(&w, p, 8);
-        uint64_t x = w ^ 0x3030303030303030ULL; /* digits become 0..9 */
-        uint64_t nd = ((x + 0x7676767676767676ULL) | w) & 0x8080808080808080ULL;
-        if (!nd)
-            return NULL;
-        unsigned dot = (unsigned)__builtin_ctzll(nd) >> 3, stop = dot;
-        unsigned nf = 0;
-        if (p[dot] == '.') {
-            uint64_t nd2 = nd & (nd - 1);
-            if (!nd2)
-                return NULL;
-            stop = (unsigned)__builtin_ctzll(nd2) >> 3;
-            nf = stop - dot - 1;
-        }
-        unsigned n = dot + nf;
-        if (p[stop] != ',' || !n)
-            return NULL;
-        uint64_t lo = x & ((1ULL << (dot * 8)) - 1);
-        uint64_t hi = nf ? (x >> ((dot + 1) * 8)) & ((1ULL << (nf * 8)) - 1)
-                         : 0;
-        out->units = (int64_t)eight_digits((lo | hi << (dot * 8))
-                                           << ((8 - n) * 8));
-        out->scale = (int32_t)nf;
-        return p + stop;
+        memcpy(&w, s + i, 8);
+        uint64_t y = w ^ 0x2C2C2C2C2C2C2C2CULL; /* commas become zero */
+        uint64_t m = ~(((y & 0x7F7F7F7F7F7F7F7FULL) + 0x7F7F7F7F7F7F7F7FULL) |
+                       y) &
+                     0x8080808080808080ULL;
+        for (; m && k < want; m &= m - 1)
+            pos[k++] = (uint32_t)(i + ((unsigned)__builtin_ctzll(m) >> 3));
     }
 #endif
-    const char *q = p;
-    uint64_t acc = 0;
-    while (q < end && is_digit(*q))
-        acc = acc * 10 + (uint64_t)(*q++ - '0');
-    size_t ni = (size_t)(q - p), nf = 0;
-    if (q < end && *q == '.') {
-        const char *fs = ++q;
-        while (q < end && is_digit(*q))
-            acc = acc * 10 + (uint64_t)(*q++ - '0');
-        nf = (size_t)(q - fs);
+    for (; i < len && k < want; i++)
+        if (s[i] == ',')
+            pos[k++] = (uint32_t)i;
+    return k;
+}
+
+/* The common interval value s[0..n): digits[.digits] with at most 9 and
+ * 6 of them. False when it needs the careful path (value_slow), which
+ * also reports it. `avail` bytes are readable from s (n <= avail). */
+static inline bool fast_value(const char *s, size_t n, size_t avail,
+                              mb_decimal *out)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n - 1 < 8 && avail >= 8) {
+        /* All of it in one 8-byte word: at most one non-digit, a '.'. */
+        uint64_t w;
+        memcpy(&w, s, 8);
+        uint64_t keep = n == 8 ? ~0ULL : (1ULL << (n * 8)) - 1;
+        uint64_t x = w ^ 0x3030303030303030ULL; /* digits become 0..9 */
+        uint64_t nd = ((x + 0x7676767676767676ULL) | w) &
+                      0x8080808080808080ULL & keep;
+        uint64_t digits = x & keep;
+        unsigned nd_count = n, nf = 0;
+        if (nd) {
+            unsigned dot = (unsigned)__builtin_ctzll(nd) >> 3;
+            if ((nd & (nd - 1)) || (uint8_t)(w >> (dot * 8)) != '.')
+                return false;
+            nf = (unsigned)n - dot - 1;
+            nd_count = (unsigned)n - 1;
+            if (!nd_count || nf > 6)
+                return false;
+            uint64_t hi = nf ? (x >> ((dot + 1) * 8)) &
+                                   ((1ULL << (nf * 8)) - 1)
+                             : 0;
+            digits = (x & ((1ULL << (dot * 8)) - 1)) | hi << (dot * 8);
+        }
+        out->units = (int64_t)eight_digits(digits << ((8 - nd_count) * 8));
+        out->scale = (int32_t)nf;
+        return true;
     }
-    if ((q != end && *q != ',') || !(ni + nf) || ni > 9 || nf > 6)
-        return NULL;
+#endif
+    (void)avail;
+    size_t i = 0, ni, nf = 0;
+    uint64_t acc = 0;
+    while (i < n && is_digit(s[i]))
+        acc = acc * 10 + (uint64_t)(s[i++] - '0');
+    ni = i;
+    if (i < n && s[i] == '.') {
+        size_t fs = ++i;
+        while (i < n && is_digit(s[i]))
+            acc = acc * 10 + (uint64_t)(s[i++] - '0');
+        nf = i - fs;
+    }
+    if (i != n || !(ni + nf) || ni > 9 || nf > 6)
+        return false;
     out->units = (int64_t)acc;
     out->scale = (int32_t)nf;
-    return q;
+    return true;
 }
 
 /* How many values a 300 record holds: fields from the third on up to the
@@ -703,7 +704,7 @@ static mb_status rec_300(nem *r, const char *line, size_t len)
     mb_status st;
     if (!r->have_200)
         return bad(r, NULL, "expected a 200 record before this 300 record");
-    const char *end = line + len, *p = line + 4;
+    const char *end = line + len, *p = len > 4 ? line + 4 : end;
     const char *c = memchr(p, ',', (size_t)(end - p));
     field df = trim(p, (size_t)((c ? c : end) - p));
     if ((st = date_field(r, &df, "IntervalDate", &r->start)))
@@ -711,31 +712,30 @@ static mb_status rec_300(nem *r, const char *line, size_t len)
     if (!c)
         return wrong_count(r, end, end);
     const char *vals = c + 1;
-    p = vals;
-    bool more = true; /* a field starts at p */
-    for (uint32_t i = 0; i < r->n; i++) {
-        if (!more)
-            return wrong_count(r, vals, end);
-        const char *q = fast_value(p, end, &r->values[i]);
-        if (!q) {
-            const char *fc = memchr(p, ',', (size_t)(end - p));
-            q = fc ? fc : end;
-            field vf = {p, (size_t)(q - p)};
-            mb_decimal d;
-            if (vf.n && is_upper(vf.p[0]) &&
-                mb_decimal_parse(vf.p, vf.n, &d) == MB_EFORMAT)
-                return wrong_count(r, vals, end); /* reached QualityMethod */
-            char fname[32];
-            snprintf(fname, sizeof fname, "IntervalValue%u", i + 1);
-            if ((st = value_slow(r, &vf, fname, r->allow_negative,
-                                 &r->values[i])))
-                return st;
-        }
-        more = q < end;
-        p = q + more;
+    size_t vlen = (size_t)(end - vals);
+    uint32_t n = r->n, k = find_commas(vals, vlen, r->comma, n);
+    uint32_t have = k < n ? k + 1 : n; /* fields there are for values */
+    for (uint32_t i = 0; i < have; i++) {
+        uint32_t fs = i ? r->comma[i - 1] + 1 : 0;
+        uint32_t fe = i < k ? r->comma[i] : (uint32_t)vlen;
+        if (fast_value(vals + fs, fe - fs, vlen - fs, &r->values[i]))
+            continue;
+        field vf = {vals + fs, fe - fs};
+        mb_decimal d;
+        if (vf.n && is_upper(vf.p[0]) &&
+            mb_decimal_parse(vf.p, vf.n, &d) == MB_EFORMAT)
+            return wrong_count(r, vals, end); /* reached QualityMethod */
+        char fname[32];
+        snprintf(fname, sizeof fname, "IntervalValue%u", i + 1);
+        if ((st = value_slow(r, &vf, fname, r->allow_negative,
+                             &r->values[i])))
+            return st;
     }
-    if (!more)
+    if (have < n)
+        return wrong_count(r, vals, end);
+    if (k < n)
         return bad(r, "QualityMethod", "expected a field, got end of record");
+    p = vals + r->comma[n - 1] + 1;
     {
         const char *fc = memchr(p, ',', (size_t)(end - p));
         field vf = {p, (size_t)((fc ? fc : end) - p)};
@@ -758,7 +758,7 @@ static mb_status rec_300(nem *r, const char *line, size_t len)
         (st = version_field(r, &f[3], &version)))
         return st;
     if (r->nf > 4 && f[4].n) {
-        mb_time t;
+        mb_time t = 0;
         if ((st = datetime_field(r, &f[4], "MSATSLoadDateTime", &t)))
             return st;
     }
@@ -859,7 +859,7 @@ static mb_status rec_500(nem *r)
     if (r->nf > 2 &&
         (st = id_field(r, &r->f[2], "RetServiceOrder", 0, 15, true)))
         return st;
-    mb_time t;
+    mb_time t = 0;
     if (r->nf > 3 && r->f[3].n &&
         (st = datetime_field(r, &r->f[3], "ReadDateTime", &t)))
         return st;
@@ -877,7 +877,7 @@ static mb_status register_side(nem *r, int base, const char *names[5],
                                mb_register_read *rr)
 {
     mb_status st;
-    mb_time t;
+    mb_time t = 0;
     if ((st = value_slow(r, &r->f[base], names[0], false, &rr->value)) ||
         (st = datetime_field(r, &r->f[base + 1], names[1], &t)) ||
         (st = quality_field(r, &r->f[base + 2], names[2], false,
@@ -919,7 +919,7 @@ static mb_status rec_250(nem *r)
     mb_version version = 0;
     mb_unit unit;
     int32_t pow10;
-    mb_time t;
+    mb_time t = 0;
     if ((st = register_side(r, 8, prev, &a)) ||
         (st = register_side(r, 13, cur, &b)) ||
         (st = value_slow(r, &r->f[18], "Quantity", false, &qty)))
@@ -1176,7 +1176,6 @@ mb_status mb_nem_read(mb_input *in, const mb_read_opts *opts,
         return mb_error_set(err, MB_ENOMEM, "%s: out of memory",
                             mb_input_name(in));
     memset(r, 0, offsetof(nem, f));
-    r->in = in;
     r->name = mb_input_name(in);
     r->lenient = opts && opts->lenient;
     r->want = opts ? opts->format : MB_FORMAT_AUTO;
@@ -1185,6 +1184,7 @@ mb_status mb_nem_read(mb_input *in, const mb_read_opts *opts,
     r->stats = stats ? stats : &local_stats;
     r->err = err ? err : &local_err;
     r->state = ST_START;
+    uint64_t skipped_before = r->stats->skipped; /* stats may accumulate */
 
     mb_status st = MB_OK;
     bool any = false;
@@ -1235,7 +1235,7 @@ mb_status mb_nem_read(mb_input *in, const mb_read_opts *opts,
             st = MB_OK;
         }
     }
-    if (!st && !r->data_records && !r->stats->skipped)
+    if (!st && !r->data_records && r->stats->skipped == skipped_before)
         warn(r, NULL, "file has no data records");
     free(r);
     return st;

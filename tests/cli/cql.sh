@@ -14,6 +14,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 hostport=${MB_CQL_HOSTS:-127.0.0.1:9042}
 hostport=${hostport%%,*}
 if ! (exec 3<>"/dev/tcp/${hostport%:*}/${hostport##*:}") 2>/dev/null; then
+    [[ ${MB_REQUIRE_CASSANDRA:-0} == 1 ]] && fail "no Cassandra at $hostport"
     echo "skipped: no Cassandra at $hostport"
     exit 77
 fi
