@@ -8,6 +8,7 @@
 #include "analytics/report.h"
 #include "core/tz.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,7 +132,7 @@ static mb_status fold(void *ctx, const mb_interval_row *row, mb_error *err)
         return MB_OK;
     int y, m, d;
     mb_civil_from_days(day, &y, &m, &d);
-    mb_report_month *mo;
+    mb_report_month *mo = NULL;
     mb_status st = month_of(c, (int64_t)y * 12 + m - 1, &mo, err);
     if (st)
         return st;

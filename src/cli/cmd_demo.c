@@ -48,7 +48,7 @@ static int run(char **argv)
         if (argc < 12)
             printf(" %s", argv[argc]);
     if (argc > 12)
-        printf(" ... (%d files)", argc - 3);
+        printf(" ... (%d more)", argc - 12);
     printf("\n");
     fflush(stdout);
     optind = 0; /* let the subcommand's getopt start afresh */
@@ -170,12 +170,21 @@ static int first_correction(const char *dir, char *meter, size_t mcap,
 typedef struct {
     const mb_tz *tz;
     mb_time last_start;
-    int shown, changed;
+    int shown, changed, resent;
     mb_interval_row cur;
     char cur_val[MB_DECIMAL_STRLEN];
 } hist_ctx;
 
-/* Print each interval that has a superseded version: now and before. */
+static void quality_text(const mb_quality *q, char *buf, size_t cap)
+{
+    if (q->method)
+        snprintf(buf, cap, "%c%02u", q->flag, q->method);
+    else
+        snprintf(buf, cap, "%c", q->flag);
+}
+
+/* Print each interval whose value or quality a newer version changed: the
+ * current version and the superseded one kept in the history. */
 static mb_status show_history(void *ctx, const mb_interval_row *r,
                               mb_error *err)
 {
@@ -186,20 +195,43 @@ static mb_status show_history(void *ctx, const mb_interval_row *r,
         mb_decimal_format(r->value, c->cur_val, sizeof c->cur_val);
         return MB_OK;
     }
+    if (!mb_decimal_cmp(r->value, c->cur.value) &&
+        r->quality.flag == c->cur.quality.flag) {
+        c->resent++;
+        return MB_OK;
+    }
     c->changed++;
     if (c->shown >= 6)
         return MB_OK;
     c->shown++;
-    char start[40], was[MB_DECIMAL_STRLEN], vnow[40], vold[40];
+    char start[40], was[MB_DECIMAL_STRLEN], vnow[40], vold[40], qn[8], qo[8];
     mb_time_format_iso(r->start, mb_tz_offset(c->tz, r->start), start,
                        sizeof start);
     mb_decimal_format(r->value, was, sizeof was);
     mb_time_format_iso(c->cur.version / 1000000, 0, vnow, sizeof vnow);
     mb_time_format_iso(r->version / 1000000, 0, vold, sizeof vold);
-    printf("  %s  now %8s kWh (%c%02u, version %s)\n"
-           "  %*s  was %8s kWh (%c, version %s, kept in history)\n",
-           start, c->cur_val, c->cur.quality.flag, c->cur.quality.method,
-           vnow, (int)strlen(start), "", was, r->quality.flag, vold);
+    quality_text(&c->cur.quality, qn, sizeof qn);
+    quality_text(&r->quality, qo, sizeof qo);
+    printf("  %s  now %8s kWh, quality %-3s version %s\n"
+           "  %*s  was %8s kWh, quality %-3s version %s (history)\n",
+           start, c->cur_val, qn, vnow, (int)strlen(start), "", was, qo,
+           vold);
+    return MB_OK;
+}
+
+typedef struct {
+    int rejected;
+} rej_ctx;
+
+static mb_status show_rejected(void *ctx, const mb_file_record *rec,
+                               mb_error *err)
+{
+    (void)err;
+    rej_ctx *c = ctx;
+    if (rec->outcome != MB_FILE_REJECTED)
+        return MB_OK;
+    if (c->rejected++ < 3)
+        printf("  rejected: %s\n", rec->error);
     return MB_OK;
 }
 
@@ -272,11 +304,24 @@ int mb_cmd_demo(int argc, char **argv)
     ing[k++] = db;
     ing[k++] = "--quarantine";
     ing[k++] = quar;
+    ing[k++] = "--quiet";
     for (int i = 0; i < nfirst; i++)
         ing[k++] = first[i];
     if (run(ing) == MB_EXIT_FAIL) {
         rc = MB_EXIT_FAIL;
         goto out;
+    }
+
+    {
+        rej_ctx rc2 = {0};
+        mb_error err;
+        mb_store *s = mb_cli_open_store("demo", db);
+        if (s && !mb_store_files(s, show_rejected, &rc2, &err) &&
+            rc2.rejected > 3)
+            printf("  ... and %d more: `meterbase files --store %s "
+                   "--rejected`; copies in %s\n", rc2.rejected - 3, db, quar);
+        if (s)
+            mb_store_close(s);
     }
 
     step("3. Replay: the first day's file again, re-saved with CRLF line "
@@ -303,6 +348,7 @@ int mb_cmd_demo(int argc, char **argv)
     cor[k++] = "ingest";
     cor[k++] = "--store";
     cor[k++] = db;
+    cor[k++] = "--quiet";
     for (int i = 0; i < ncorr; i++)
         cor[k++] = corr[i];
     if (ncorr && run(cor) == MB_EXIT_FAIL) {
@@ -321,8 +367,10 @@ int mb_cmd_demo(int argc, char **argv)
             printf("\nmeter %s, %s, channel E1: corrected intervals\n", meter,
                    date);
             if (hc.tz && !mb_store_read(s, &q, show_history, &hc, &err))
-                printf("  (%d intervals corrected; `meterbase reads %s "
-                       "--history` lists them all)\n", hc.changed, meter);
+                printf("  %d intervals corrected, %d re-sent unchanged under "
+                       "the newer version;\n  `meterbase reads %s --from %s "
+                       "--to %s --history` lists every version\n",
+                       hc.changed, hc.resent, meter, date, date);
         }
         if (s)
             mb_store_close(s);

@@ -34,7 +34,9 @@ static const char usage[] =
     "                     rejecting the file\n"
     "  --quarantine DIR   where rejected files go (default: 'quarantine'\n"
     "                     beside the store file)\n"
-    "  --quiet            only the summary\n\n"
+    "  --quiet            no line per file, only the progress bar (on a\n"
+    "                     terminal) and the summary; `meterbase files\n"
+    "                     --rejected` lists rejections with their reasons\n\n"
     "Exit status: 0 all applied or already seen, 1 some file rejected or\n"
     "records skipped, 2 usage error, 3 operational failure (nothing of the\n"
     "file in hand was applied).\n";
@@ -55,7 +57,7 @@ static double now_s(void)
 static void draw(progress *p, const mb_ingest_totals *t, int force)
 {
     double now = now_s();
-    if (!p->tty || p->quiet || (!force && now - p->last_draw < 0.1))
+    if (!p->tty || (!force && now - p->last_draw < 0.1))
         return;
     p->last_draw = now;
     double el = now - p->t0 > 1e-6 ? now - p->t0 : 1e-6;
@@ -85,15 +87,15 @@ static void on_file(void *ctx, const mb_ingest_event *ev,
                     const mb_ingest_totals *t)
 {
     progress *p = ctx;
-    if (p->tty && !p->quiet)
+    if (p->tty)
         fprintf(stderr, "\r\033[K");
-    char a[32], c[32], u[32];
+    char v[32], a[32], c[32], u[32];
     switch (ev->result) {
     case MB_INGEST_APPLIED:
         if (!p->quiet && !p->tty)
             fprintf(stderr, "applied   %s: %s values, %llu register reads "
                     "(new %s, changed %s, unchanged %s)%s\n",
-                    ev->path, mb_cli_count(ev->rec->values, a, sizeof a),
+                    ev->path, mb_cli_count(ev->rec->values, v, sizeof v),
                     (unsigned long long)ev->rec->registers,
                     mb_cli_count(ev->rec->added, a, sizeof a),
                     mb_cli_count(ev->rec->changed, c, sizeof c),
@@ -106,7 +108,8 @@ static void on_file(void *ctx, const mb_ingest_event *ev,
                     ev->path, ev->rec->name);
         break;
     case MB_INGEST_REJECTED:
-        fprintf(stderr, "rejected  %s: %s\n", ev->path, ev->rec->error);
+        if (!p->quiet)
+            fprintf(stderr, "rejected  %s\n", ev->rec->error);
         break;
     case MB_INGEST_BUSY:
         fprintf(stderr, "busy      %s: another ingest holds this file\n",
@@ -119,7 +122,7 @@ static void on_file(void *ctx, const mb_ingest_event *ev,
 static void on_warning(void *ctx, const mb_error *w)
 {
     progress *p = ctx;
-    if (p->tty && !p->quiet)
+    if (p->tty)
         fprintf(stderr, "\r\033[K");
     fprintf(stderr, "warning   %s\n", w->msg);
 }
@@ -197,12 +200,12 @@ int mb_cmd_ingest(int argc, char **argv)
     p.nfiles = n;
     mb_status st = mb_ingest_files(s, files, n, &io, &t, &err);
     double el = now_s() - p.t0;
-    if (p.tty && !p.quiet)
+    if (p.tty)
         fprintf(stderr, "\r\033[K");
     mb_store_close(s);
     mb_ingest_free_list(files, n);
 
-    char b1[32], b2[32], b3[32], b4[32];
+    char b1[32], b2[32], b3[32], b4[32], b5[32];
     printf("files:    %llu applied, %llu already seen, %llu rejected%s%s\n",
            (unsigned long long)t.applied, (unsigned long long)t.seen,
            (unsigned long long)t.rejected, t.busy ? ", busy: " : "",
@@ -213,7 +216,7 @@ int mb_cmd_ingest(int argc, char **argv)
            mb_cli_count(t.changed, b2, sizeof b2),
            mb_cli_count(t.unchanged, b3, sizeof b3),
            mb_cli_count(t.values, b4, sizeof b4),
-           mb_cli_count(t.registers, b1, sizeof b1));
+           mb_cli_count(t.registers, b5, sizeof b5));
     printf("time:     %.2f s, %s, %.1f MB/s, %.2fM readings/s\n", el,
            mb_cli_bytes((double)t.bytes_done, b2, sizeof b2),
            (double)t.bytes_done / 1e6 / (el > 0 ? el : 1),

@@ -20,6 +20,8 @@ typedef struct {
     mb_unit unit;
     int is_register;
     mb_strset *meters, *days;
+    int64_t last_day;   /* last day added to days, to skip repeats */
+    int have_day;
     uint64_t values;
     uint64_t quality[5]; /* A E S F N */
     mb_decimal_sum total;
@@ -159,6 +161,10 @@ static mb_status note(mb_summary *s, chan *c, const char *meter,
         snprintf(s->zone, sizeof s->zone, "%s", zone);
     }
     int64_t day = mb_tz_local_day(s->tz, t);
+    if (c->have_day && c->last_day == day)
+        return MB_OK;
+    c->have_day = 1;
+    c->last_day = day;
     return mb_strset_add(c->days, &day, sizeof day, &added, err);
 }
 
@@ -184,12 +190,23 @@ mb_status mb_summary_intervals(void *ctx, const mb_interval_block *b,
     if (st)
         return st;
     c->values += b->count;
-    for (uint32_t i = 0; i < b->count; i++) {
+    for (uint32_t i = 0; i < b->count; i++)
         c->quality[qindex(b->quality[i].flag)]++;
-        if (mb_decimal_sum_add(&c->total, b->values[i]))
-            return mb_error_set(err, MB_ERANGE, "total of channel %s out of "
-                                "range", b->channel);
-    }
+    /* Fast path: a block's values usually share one scale and their sum
+     * fits in 64 bits; otherwise add them one by one. */
+    int64_t acc = 0;
+    int32_t scale = b->count ? b->values[0].scale : 0;
+    uint32_t i = 0;
+    for (int64_t next; i < b->count; i++, acc = next)
+        if (b->values[i].scale != scale ||
+            __builtin_add_overflow(acc, b->values[i].units, &next))
+            break;
+    mb_status st2 = mb_decimal_sum_add(&c->total, (mb_decimal){acc, scale});
+    for (; !st2 && i < b->count; i++)
+        st2 = mb_decimal_sum_add(&c->total, b->values[i]);
+    if (st2)
+        return mb_error_set(err, MB_ERANGE, "total of channel %s out of "
+                            "range", b->channel);
     return MB_OK;
 }
 
