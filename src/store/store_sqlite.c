@@ -34,16 +34,24 @@
  * (about 100 bytes each); beyond it, meters are looked up one by one. */
 #define CACHE_ALL_MAX 4000000
 #define BUSY_TIMEOUT_MS 60000
+/* A day row's key: the day in the high bits, the series in the low ones.
+ * Day-major, so that a daily file appends its rows at the end of the
+ * table instead of touching one page per series. */
 #define DAY_BITS 24
+#define SERIES_BITS 38
 #define DAY_BIAS ((int64_t)1 << (DAY_BITS - 1))
-#define DAY_MASK (((int64_t)1 << DAY_BITS) - 1)
-#define SERIES_MAX ((int64_t)1 << (62 - DAY_BITS))
+#define SERIES_MAX ((int64_t)1 << SERIES_BITS)
 /* Instants are kept within the days a key can hold. */
 #define TIME_LIMIT ((DAY_BIAS - 2) * 86400)
 
 static int64_t day_key(int64_t series, int64_t day)
 {
-    return (series << DAY_BITS) | (day + DAY_BIAS);
+    return ((day + DAY_BIAS) << SERIES_BITS) | series;
+}
+
+static int64_t key_day(int64_t key)
+{
+    return (key >> SERIES_BITS) - DAY_BIAS;
 }
 
 static const char schema_sql[] =
@@ -87,11 +95,11 @@ static const char schema_sql[] =
 
 enum {
     Q_BEGIN, Q_BEGIN_WRITE, Q_COMMIT, Q_ROLLBACK,
-    Q_DATA_VERSION, Q_NEXT_ID_GET, Q_NEXT_ID_PUT, Q_SERIES_ADD,
+    Q_DATA_VERSION, Q_META_GET, Q_META_PUT, Q_SERIES_ADD,
     Q_DAY_GET, Q_DAY_ADD, Q_DAY_PUT, Q_HIST_PUT,
     Q_REG_GET, Q_REG_PUT, Q_REGHIST_PUT,
     Q_FILE_PUT, Q_FILE_GET, Q_FILES,
-    Q_METER_SERIES, Q_DAY_RANGE, Q_DAY_LAST, Q_HIST_RANGE, Q_REG_RANGE,
+    Q_METER_SERIES, Q_DAY_SPAN, Q_HIST_RANGE, Q_REG_RANGE,
     Q_ALL_SERIES, Q_SERIES_SINCE, Q_REG_SERIES, Q_HIST_ALL,
     Q_COUNT
 };
@@ -102,9 +110,8 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_COMMIT] = "COMMIT",
     [Q_ROLLBACK] = "ROLLBACK",
     [Q_DATA_VERSION] = "PRAGMA data_version",
-    [Q_NEXT_ID_GET] = "SELECT value FROM meta WHERE key = 'next_series'",
-    [Q_NEXT_ID_PUT] = "INSERT OR REPLACE INTO meta(key, value)"
-                      " VALUES('next_series', ?1)",
+    [Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [Q_META_PUT] = "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)",
     [Q_SERIES_ADD] = "INSERT INTO series(meter, channel, step, id, unit, zone)"
                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
                      " ON CONFLICT DO NOTHING",
@@ -146,10 +153,13 @@ static const char *const sql_text[Q_COUNT] = {
                 " FROM files ORDER BY seen_at, seq",
     [Q_METER_SERIES] = "SELECT channel, step, id, unit, zone FROM series"
                        " WHERE meter = ?1 ORDER BY channel, step",
-    [Q_DAY_RANGE] = "SELECT id, data FROM days WHERE id BETWEEN ?1 AND ?2"
-                    " ORDER BY id",
-    [Q_DAY_LAST] = "SELECT id, data FROM days WHERE id BETWEEN ?1 AND ?2"
-                   " ORDER BY id DESC LIMIT 1",
+    /* The rows of one series from key ?1 to key ?2 in steps of ?3 (one
+     * day, or minus one day to go backwards): one seek per day. */
+    [Q_DAY_SPAN] = "WITH RECURSIVE k(x) AS (SELECT ?1 UNION ALL"
+                   " SELECT x + ?3 FROM k WHERE (?3 > 0 AND x < ?2)"
+                   " OR (?3 < 0 AND x > ?2))"
+                   " SELECT d.id, d.data FROM k CROSS JOIN days d"
+                   " ON d.id = k.x",
     [Q_HIST_RANGE] = "SELECT start, version, units, scale, flag, method,"
                      " reason, text FROM history WHERE series_id = ?1"
                      " AND start >= ?2 AND start < ?3 ORDER BY start,"
@@ -349,6 +359,8 @@ typedef struct sq_batch {
                       the next one before looking for it */
     int64_t next_id; /* next series id; stored at commit when changed */
     int64_t first_id;
+    int64_t first_day, last_day; /* days with data, likewise */
+    int64_t old_first, old_last;
 } sq_batch;
 
 typedef struct sbuf {
@@ -537,7 +549,16 @@ static const char pragmas_sql[] =
 
 static mb_status setup_schema(sq_store *s, mb_error *err)
 {
-    if (sqlite3_exec(s->db, pragmas_sql, NULL, NULL, NULL) != SQLITE_OK)
+    /* Switching a new file to WAL needs it alone: when two processes
+     * create the store at once, the busy handler is not asked, so wait
+     * here (as long as the busy timeout). */
+    int rc;
+    for (int waited = 0;
+         (rc = sqlite3_exec(s->db, pragmas_sql, NULL, NULL, NULL)) ==
+             SQLITE_BUSY && waited < BUSY_TIMEOUT_MS;
+         waited += 10)
+        sqlite3_sleep(10);
+    if (rc != SQLITE_OK)
         return fail(s, "cannot configure", err);
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return fail(s, "cannot open", err);
@@ -832,6 +853,32 @@ static mb_status get_int(sq_store *s, int q, int64_t dflt, int64_t *out,
                                                  : fail(s, "cannot read", err);
 }
 
+/* Counters in the meta table: the next series id, and the first and last
+ * day holding interval data (which bound the days a series is looked up
+ * on). */
+static mb_status meta_get(sq_store *s, const char *key, int64_t dflt,
+                          int64_t *out, mb_error *err)
+{
+    bind_text(s->q[Q_META_GET], 1, key);
+    return get_int(s, Q_META_GET, dflt, out, err);
+}
+
+static mb_status meta_put(sq_store *s, const char *key, int64_t v,
+                          mb_error *err)
+{
+    bind_text(s->q[Q_META_PUT], 1, key);
+    sqlite3_bind_int64(s->q[Q_META_PUT], 2, v);
+    return run(s, Q_META_PUT, "cannot write counters", err);
+}
+
+/* The days with interval data, [*first, *last]; empty when first > last. */
+static mb_status store_days(sq_store *s, int64_t *first, int64_t *last,
+                            mb_error *err)
+{
+    mb_status st = meta_get(s, "first_day", DAY_BIAS, first, err);
+    return st ? st : meta_get(s, "last_day", -DAY_BIAS, last, err);
+}
+
 static mb_status sq_begin(mb_store *ss, mb_batch **out, mb_error *err)
 {
     sq_store *s = (sq_store *)ss;
@@ -840,7 +887,10 @@ static mb_status sq_begin(mb_store *ss, mb_batch **out, mb_error *err)
     if (st == MB_OK)
         st = get_int(s, Q_DATA_VERSION, 0, &version, err);
     if (st == MB_OK)
-        st = get_int(s, Q_NEXT_ID_GET, 1, &next, err);
+        st = meta_get(s, "next_series", 1, &next, err);
+    int64_t first, last;
+    if (st == MB_OK)
+        st = store_days(s, &first, &last, err);
     if (st) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return st;
@@ -858,7 +908,9 @@ static mb_status sq_begin(mb_store *ss, mb_batch **out, mb_error *err)
         return st;
     }
     s->batch = (sq_batch){.s = s, .fresh = true, .next_id = next,
-                          .first_id = next};
+                          .first_id = next, .first_day = first,
+                          .last_day = last, .old_first = first,
+                          .old_last = last};
     *out = &s->batch.base;
     return MB_OK;
 }
@@ -937,6 +989,10 @@ static mb_status merge_day(sq_batch *b, const series_ent *se, int64_t day,
     int64_t key = day_key(se->id, day);
     if (!slots_reserve(s, cap))
         return nomem(err);
+    if (day < b->first_day)
+        b->first_day = day;
+    if (day > b->last_day)
+        b->last_day = day;
     mb_status st;
     if (b->fresh) {
         memset(s->slots, 0, (size_t)cap * sizeof *s->slots);
@@ -1259,10 +1315,12 @@ static mb_status sq_commit(mb_batch *bb, const mb_file_record *file,
     sq_batch *b = (sq_batch *)bb;
     sq_store *s = b->s;
     mb_status st = batch_usable(b, err);
-    if (st == MB_OK && b->next_id != b->first_id) {
-        sqlite3_bind_int64(s->q[Q_NEXT_ID_PUT], 1, b->next_id);
-        st = run(s, Q_NEXT_ID_PUT, "cannot count series", err);
-    }
+    if (st == MB_OK && b->next_id != b->first_id)
+        st = meta_put(s, "next_series", b->next_id, err);
+    if (st == MB_OK && b->first_day != b->old_first)
+        st = meta_put(s, "first_day", b->first_day, err);
+    if (st == MB_OK && b->last_day != b->old_last)
+        st = meta_put(s, "last_day", b->last_day, err);
     if (st == MB_OK) {
         bind_file(s->q[Q_FILE_PUT], file, &b->st);
         st = run(s, Q_FILE_PUT, "cannot record file", err);
@@ -1356,6 +1414,25 @@ static mb_status sq_files(mb_store *ss, mb_file_fn fn, void *ctx,
 
 /* ---- reading ------------------------------------------------------------- */
 
+/* Bind Q_DAY_SPAN to the days [d0, d1] of a series, clipped to the days
+ * the store holds, forwards or backwards; false when no day is left. */
+static bool bind_span(sq_store *s, int64_t sid, int64_t d0, int64_t d1,
+                      int64_t first, int64_t last, bool backwards)
+{
+    if (d0 < first)
+        d0 = first;
+    if (d1 > last)
+        d1 = last;
+    if (d0 > d1)
+        return false;
+    sqlite3_stmt *q = s->q[Q_DAY_SPAN];
+    int64_t step = (int64_t)1 << SERIES_BITS;
+    sqlite3_bind_int64(q, 1, day_key(sid, backwards ? d1 : d0));
+    sqlite3_bind_int64(q, 2, day_key(sid, backwards ? d0 : d1));
+    sqlite3_bind_int64(q, 3, backwards ? -step : step);
+    return true;
+}
+
 typedef struct read_series {
     int64_t id;
     int32_t step;
@@ -1373,6 +1450,7 @@ typedef struct hist_val {
 typedef struct read_ctx {
     sq_store *s;
     const mb_range_query *q;
+    int64_t first_day, last_day; /* days the store holds */
     mb_interval_fn fn;
     void *ctx;
     mb_interval_row row;
@@ -1494,16 +1572,18 @@ static mb_status read_series_days(read_ctx *rc, const read_series *se,
     mb_time from = clamp_time(rc->q->from), to = clamp_time(rc->q->to);
     if (from >= to)
         return MB_OK;
-    sqlite3_stmt *q = s->q[Q_DAY_RANGE];
-    sqlite3_bind_int64(q, 1, day_key(se->id, mb_tz_local_day(tz, from)));
-    sqlite3_bind_int64(q, 2, day_key(se->id, mb_tz_local_day(tz, to - 1)));
+    sqlite3_stmt *q = s->q[Q_DAY_SPAN];
+    if (!bind_span(s, se->id, mb_tz_local_day(tz, from),
+                   mb_tz_local_day(tz, to - 1), rc->first_day, rc->last_day,
+                   false))
+        return MB_OK;
     rc->row.channel = se->channel;
     rc->row.unit = se->unit;
     rc->row.interval = se->step;
     int r;
     mb_status st = MB_OK;
     while (st == MB_OK && (r = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t day = (sqlite3_column_int64(q, 0) & DAY_MASK) - DAY_BIAS;
+        int64_t day = key_day(sqlite3_column_int64(q, 0));
         mb_time ds;
         int32_t dlen;
         uint32_t n;
@@ -1593,8 +1673,12 @@ static mb_status sq_read(mb_store *ss, const mb_range_query *q,
     read_ctx rc = {.s = s, .q = q, .fn = fn, .ctx = ctx};
     bool began;
     mb_status st = read_begin(s, &began, err);
-    if (st == MB_OK)
-        st = read_end(s, began, read_meter(&rc, err), err);
+    if (st == MB_OK) {
+        st = store_days(s, &rc.first_day, &rc.last_day, err);
+        if (st == MB_OK)
+            st = read_meter(&rc, err);
+        st = read_end(s, began, st, err);
+    }
     free(rc.hist);
     free(rc.htext.p);
     return st;
@@ -1645,18 +1729,19 @@ static mb_status sq_read_registers(mb_store *ss, const mb_range_query *q,
     return read_end(s, began, st, err);
 }
 
-/* First or last present slot of a series' first or last day. */
+/* First or last present slot of a series' first or last day, looking
+ * from the first or last day the store holds. */
 static mb_status day_edge(sq_store *s, int64_t sid, int32_t step,
-                          const mb_tz *tz, bool last, mb_time *out,
-                          mb_error *err)
+                          const mb_tz *tz, int64_t first, int64_t last,
+                          bool backwards, mb_time *out, mb_error *err)
 {
-    sqlite3_stmt *q = s->q[last ? Q_DAY_LAST : Q_DAY_RANGE];
-    sqlite3_bind_int64(q, 1, day_key(sid, -DAY_BIAS));
-    sqlite3_bind_int64(q, 2, day_key(sid, DAY_BIAS - 1));
+    sqlite3_stmt *q = s->q[Q_DAY_SPAN];
+    if (!bind_span(s, sid, first, last, first, last, backwards))
+        return MB_OK;
     int rc = sqlite3_step(q);
     mb_status st = MB_OK;
     if (rc == SQLITE_ROW) {
-        int64_t day = (sqlite3_column_int64(q, 0) & DAY_MASK) - DAY_BIAS;
+        int64_t day = key_day(sqlite3_column_int64(q, 0));
         mb_time ds;
         int32_t dlen;
         uint32_t n;
@@ -1669,8 +1754,8 @@ static mb_status day_edge(sq_store *s, int64_t sid, int32_t step,
                                   (size_t)sqlite3_column_bytes(q, 1),
                                   s->slots, cap, &n, err);
         if (st == MB_OK) {
-            uint32_t k = last ? n - 1 : 0;
-            while (!last && !s->slots[k].flag)
+            uint32_t k = backwards ? n - 1 : 0;
+            while (!backwards && !s->slots[k].flag)
                 k++;
             *out = ds + (mb_time)k * step;
         }
@@ -1704,9 +1789,12 @@ static mb_status sq_series(mb_store *ss, mb_series_fn fn, void *ctx,
 {
     sq_store *s = (sq_store *)ss;
     bool began;
+    int64_t first, last;
     mb_status st = read_begin(s, &began, err);
     if (st)
         return st;
+    if ((st = store_days(s, &first, &last, err)))
+        return read_end(s, began, st, err);
     sqlite3_stmt *q = s->q[Q_ALL_SERIES];
     int rc;
     while (st == MB_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -1726,9 +1814,11 @@ static mb_status sq_series(mb_store *ss, mb_series_fn fn, void *ctx,
             if (!tz)
                 st = err ? err->status : MB_EINVAL;
             if (st == MB_OK)
-                st = day_edge(s, sid, step, tz, false, &si.first, err);
+                st = day_edge(s, sid, step, tz, first, last, false,
+                              &si.first, err);
             if (st == MB_OK)
-                st = day_edge(s, sid, step, tz, true, &si.last, err);
+                st = day_edge(s, sid, step, tz, first, last, true, &si.last,
+                              err);
         }
         if (st == MB_OK)
             st = fn(ctx, &si, err);
@@ -1759,16 +1849,15 @@ static mb_status verify_fail(sq_store *s, mb_error *err, const char *fmt,
 /* Hash one interval series, checking each day row. */
 static mb_status verify_days(sq_store *s, mb_store_hasher *h, int64_t sid,
                              mb_interval_row *row, const mb_tz *tz,
-                             mb_error *err)
+                             int64_t first, int64_t last, mb_error *err)
 {
-    sqlite3_stmt *q = s->q[Q_DAY_RANGE];
-    sqlite3_bind_int64(q, 1, day_key(sid, -DAY_BIAS));
-    sqlite3_bind_int64(q, 2, day_key(sid, DAY_BIAS - 1));
-    int rc;
+    sqlite3_stmt *q = s->q[Q_DAY_SPAN];
+    int rc = SQLITE_DONE;
     mb_status st = MB_OK;
     bool any = false;
-    while (st == MB_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t day = (sqlite3_column_int64(q, 0) & DAY_MASK) - DAY_BIAS;
+    bool span = bind_span(s, sid, first, last, first, last, false);
+    while (span && st == MB_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t day = key_day(sqlite3_column_int64(q, 0));
         mb_time ds;
         int32_t dlen;
         uint32_t n;
@@ -1913,9 +2002,13 @@ static const char *const verify_sql[][2] = {
      "series sharing an id"},
     {"SELECT count(*) FROM (SELECT meter FROM series GROUP BY meter"
      " HAVING count(DISTINCT zone) > 1)", "meters with two zones"},
+    {"SELECT count(*) FROM days WHERE (id >> 38) - 8388608 NOT BETWEEN"
+     " coalesce((SELECT value FROM meta WHERE key = 'first_day'), 8388608)"
+     " AND coalesce((SELECT value FROM meta WHERE key = 'last_day'), 0)",
+     "day rows outside the recorded days"},
     {"SELECT count(*) FROM series WHERE id >= (SELECT value FROM meta"
      " WHERE key = 'next_series')", "series ids beyond the counter"},
-    {"SELECT count(*) FROM days WHERE (id >> 24) NOT IN"
+    {"SELECT count(*) FROM days WHERE (id & 274877906943) NOT IN"
      " (SELECT id FROM series WHERE step > 0)", "day rows without a series"},
     {"SELECT count(*) FROM registers WHERE series_id NOT IN"
      " (SELECT id FROM series WHERE step = 0)",
@@ -1965,9 +2058,12 @@ static mb_status quick_check(sq_store *s, mb_error *err)
 
 static mb_status verify_view(sq_store *s, mb_store_hasher *h, mb_error *err)
 {
+    int64_t first, last;
+    mb_status st = store_days(s, &first, &last, err);
+    if (st)
+        return st;
     sqlite3_stmt *q = s->q[Q_ALL_SERIES];
     int rc;
-    mb_status st = MB_OK;
     /* Copies: the series statement stays open while days are read. */
     char meter[MB_ID_MAX + 1], channel[MB_ID_MAX + 1], zone[256];
     while (st == MB_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -1991,7 +2087,7 @@ static mb_status verify_view(sq_store *s, mb_store_hasher *h, mb_error *err)
             mb_interval_row row = {.meter = meter, .channel = channel,
                                    .zone = zone, .unit = unit,
                                    .interval = step, .current = true};
-            st = tz ? verify_days(s, h, sid, &row, tz, err)
+            st = tz ? verify_days(s, h, sid, &row, tz, first, last, err)
                     : err ? err->status : MB_EINVAL;
         }
     }
