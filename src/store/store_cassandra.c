@@ -282,7 +282,8 @@ static size_t enc_value(uint8_t *out, mb_decimal v, mb_quality q,
     out[12] = (uint8_t)q.reason;
     size_t n = ENC_FIXED;
     size_t tl = text ? strlen(text) : 0;
-    memcpy(out + n, text, tl);
+    if (tl)
+        memcpy(out + n, text, tl);
     n += tl;
     if (reg) {
         out[n++] = 0;
@@ -1756,7 +1757,8 @@ static mb_status cs_files(mb_store *ss, mb_file_fn fn, void *ctx,
                       : nomem(err);
     mb_cql_stmt_free(st);
     if (rc == MB_OK)
-        qsort(l.items, l.n, sizeof *l.items, file_order);
+        if (l.n)
+            qsort(l.items, l.n, sizeof *l.items, file_order);
     for (size_t i = 0; rc == MB_OK && i < l.n; i++)
         rc = fn(ctx, &l.items[i].rec, err);
     for (size_t i = 0; i < l.n; i++) {
@@ -2123,14 +2125,18 @@ static mb_status all_series(cs_store *s, series_list *l, mb_error *err)
         mb_cql_stmt_free(st);
     }
     if (rc == MB_OK) {
-        qsort(z.items, z.n, sizeof *z.items, zone_order);
-        qsort(l->items, l->n, sizeof *l->items, series_order);
+        if (z.n)
+            qsort(z.items, z.n, sizeof *z.items, zone_order);
+        if (l->n)
+            qsort(l->items, l->n, sizeof *l->items, series_order);
         size_t o = 0;
         for (size_t i = 0; i < l->n; i++) {
             series_ref *e = &l->items[i];
             zone_ref key, *zr;
             snprintf(key.meter, sizeof key.meter, "%s", e->meter);
-            zr = bsearch(&key, z.items, z.n, sizeof *z.items, zone_order);
+            zr = z.n ? bsearch(&key, z.items, z.n, sizeof *z.items,
+                               zone_order)
+                     : NULL;
             if (!zr || !e->has_edges)
                 continue; /* written by a batch that did not finish */
             snprintf(e->zone, sizeof e->zone, "%s", zr->zone);
