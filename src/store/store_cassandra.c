@@ -114,7 +114,7 @@ enum {
     P_METER_PUT, P_SERIES_PUT, P_FIRST_PUT, P_LAST_PUT,
     P_METER_GET, P_SERIES_GET, P_METERS_ALL, P_SERIES_ALL,
     P_FILE_INS, P_FILE_UPD, P_FILE_GET, P_FILES_ALL,
-    P_LOCK_INS, P_LOCK_RENEW, P_LOCK_CLAIM, P_UNLOCK,
+    P_LOCK_INS, P_LOCK_RENEW, P_LOCK_CLAIM, P_UNLOCK, P_LOCK_GET,
     P_COUNT
 };
 
@@ -162,6 +162,7 @@ static const char *const prep_cql[P_COUNT] = {
                      " expires = ? WHERE name = ? IF owner = ?"
                      " AND expires = ?",
     [P_UNLOCK] = "DELETE FROM %1$s.leases WHERE name = ? IF owner = ?",
+    [P_LOCK_GET] = "SELECT owner, expires FROM %1$s.leases WHERE name = ?",
 };
 
 /* ---- the handle ------------------------------------------------------------ */
@@ -2469,6 +2470,32 @@ static mb_status cs_unlock(mb_store *ss, const char *name, const char *owner,
     return lwt(s, P_UNLOCK, v, 2, &seen, err);
 }
 
+/* Read at the serial consistency: sees every committed lightweight
+ * transaction on the lease. */
+static mb_status cs_lock_holder(mb_store *ss, const char *name, char *holder,
+                                size_t cap, bool *held, mb_error *err)
+{
+    cs_store *s = (cs_store *)ss;
+    mb_cql_stmt *st = stmt(s, P_LOCK_GET, s->serial_cl);
+    if (!st)
+        return nomem(err);
+    mb_cql_value v = mb_cql_text(name);
+    mb_cql_result *res = NULL;
+    mb_status rc = mb_cql_stmt_bind(st, 0, &v, err);
+    if (rc == MB_OK)
+        rc = run(s, st, &res, "lock", err);
+    mb_cql_stmt_free(st);
+    int64_t expires = 0;
+    if (rc == MB_OK && mb_cql_result_row_count(res) == 1 &&
+        cell_i64(res, 0, 1, &expires) == MB_OK &&
+        expires > mb_store_now_ms()) {
+        cell_str(res, 0, 0, holder, cap);
+        *held = true;
+    }
+    mb_cql_result_free(res);
+    return rc;
+}
+
 static const mb_store_ops cs_ops = {
     .name = "cassandra",
     .close = cs_close,
@@ -2487,4 +2514,5 @@ static const mb_store_ops cs_ops = {
     .lock = cs_lock,
     .lock_renew = cs_lock_renew,
     .unlock = cs_unlock,
+    .lock_holder = cs_lock_holder,
 };
