@@ -33,6 +33,11 @@ typedef struct {
     uint64_t meter_index;
     int64_t first_key;    /* year*12+month-1 of months[0] */
     int64_t from_day, to_day;
+    /* The local day of the last value: its UTC span [day_start, day_end)
+     * (empty after a change of series), number and month key. Values
+     * come in order, many a day, so most skip the calendar arithmetic. */
+    mb_time day_start, day_end;
+    int64_t day, day_month;
 } fold_ctx;
 
 static mb_status collect(void *ctx, const mb_series_info *si, mb_error *err)
@@ -112,17 +117,27 @@ static mb_status fold(void *ctx, const mb_interval_row *row, mb_error *err)
 {
     fold_ctx *c = ctx;
     mb_report *r = c->r;
-    int64_t day = mb_tz_local_day(c->tz, row->start);
+    if (row->start < c->day_start || row->start >= c->day_end) {
+        int32_t len;
+        int y, m, d;
+        c->day = mb_tz_local_day(c->tz, row->start);
+        mb_status st = mb_tz_day_bounds(c->tz, c->day, &c->day_start, &len,
+                                        err);
+        if (st)
+            return st;
+        c->day_end = c->day_start + len;
+        mb_civil_from_days(c->day, &y, &m, &d);
+        c->day_month = (int64_t)y * 12 + m - 1;
+    }
+    int64_t day = c->day;
     if (day < c->from_day || day > c->to_day)
         return MB_OK;
     r->values++;
     r->quality[mb_quality_index(row->quality.flag)]++;
     if (!c->kind)
         return MB_OK;
-    int y, m, d;
-    mb_civil_from_days(day, &y, &m, &d);
     mb_report_month *mo = NULL;
-    mb_status st = month_of(c, (int64_t)y * 12 + m - 1, &mo, err);
+    mb_status st = month_of(c, c->day_month, &mo, err);
     if (st)
         return st;
     mo->values++;
@@ -189,6 +204,7 @@ mb_status mb_report_build(mb_store *s, const mb_report_opts *o,
             r->registers++;
             continue;
         }
+        c.day_start = c.day_end = 0;
         if (!(c.tz = mb_tz_get(se->zone, err))) {
             st = err->status;
             break;

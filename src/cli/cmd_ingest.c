@@ -37,6 +37,8 @@ static const char usage[] =
     "  --quiet            no line per file, only the progress bar (on a\n"
     "                     terminal) and the summary; `meterbase files\n"
     "                     --rejected` lists rejections with their reasons\n\n"
+    "After the last file, months that ended 40 days or more before the\n"
+    "newest day in the store are archived (see `meterbase compact`).\n\n"
     "Exit status: 0 all applied or already seen, 1 some file rejected or\n"
     "records skipped, 2 usage error, 3 operational failure (nothing of the\n"
     "file in hand was applied).\n";
@@ -202,6 +204,11 @@ int mb_cmd_ingest(int argc, char **argv)
     double el = now_s() - p.t0;
     if (p.tty)
         fprintf(stderr, "\r\033[K");
+    mb_compact_stats cs = {0};
+    double t1 = now_s();
+    if (st == MB_OK)
+        st = mb_store_compact(s, MB_COMPACT_KEEP_DAYS, &cs, &err);
+    double cel = now_s() - t1;
     mb_store_close(s);
     mb_ingest_free_list(files, n);
 
@@ -226,6 +233,10 @@ int mb_cmd_ingest(int argc, char **argv)
     if (t.skipped)
         printf("skipped:  %llu bad records (lenient)\n",
                (unsigned long long)t.skipped);
+    if (cs.months)
+        printf("archived: %llu months (%s series-days) in %.2f s\n",
+               (unsigned long long)cs.months,
+               mb_cli_count(cs.days, b1, sizeof b1), cel);
     if (st) {
         mb_cli_error("ingest", &err);
         return MB_EXIT_FAIL;

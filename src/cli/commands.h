@@ -26,6 +26,7 @@ int mb_cmd_files(int argc, char **argv);
 int mb_cmd_reads(int argc, char **argv);
 int mb_cmd_report(int argc, char **argv);
 int mb_cmd_verify(int argc, char **argv);
+int mb_cmd_compact(int argc, char **argv);
 int mb_cmd_gen(int argc, char **argv);
 int mb_cmd_cql(int argc, char **argv);
 

@@ -19,6 +19,7 @@ static const mb_command commands[] = {
     {"reads", mb_cmd_reads, "one meter's readings, per interval, day or month"},
     {"report", mb_cmd_report, "portfolio consumption by month, top consumers, quality"},
     {"verify", mb_cmd_verify, "check the store and print a digest of its content"},
+    {"compact", mb_cmd_compact, "archive complete months for fast long reads"},
     {"cql", mb_cmd_cql, "run one CQL statement against Cassandra"},
     {NULL, NULL, NULL},
 };

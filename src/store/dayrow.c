@@ -15,6 +15,7 @@
  *     v slot, u8 mask (1 version, 2 scale, 4 quality, 8 text), then the
  *     fields the mask names: s version; u8 scale; u8 flag, u8 method,
  *     v reason; v length and the text bytes.
+ * Month rows (the archive) are day rows back to back, see dayrow.h.
  * A row is decoded into a caller's slot array whose size is the number of
  * intervals in the day, so the decoder also rejects rows too long for it.
  */
@@ -264,4 +265,50 @@ int mb_dayslot_cmp(const mb_dayslot *a, const mb_dayslot *b)
     if (c)
         return c < 0 ? -1 : 1;
     return (a->text_len > b->text_len) - (a->text_len < b->text_len);
+}
+
+mb_status mb_monthrow_split(const void *buf, size_t len,
+                            mb_monthday days[MB_MONTH_DAYS], uint32_t *n,
+                            mb_error *err)
+{
+    cursor c = {buf, (const uint8_t *)buf + len, false};
+    if (get_b(&c) != MB_MONTHROW_LAYOUT || c.bad)
+        return mb_error_set(err, MB_EFORMAT, "month row: unknown layout");
+    uint32_t k = 0;
+    while (c.p < c.end) {
+        uint64_t day = get_u(&c);
+        uint64_t dl = get_u(&c);
+        if (c.bad || k == MB_MONTH_DAYS || day >= MB_MONTH_DAYS ||
+            (k && day <= days[k - 1].day) || dl == 0 ||
+            dl > (uint64_t)(c.end - c.p))
+            return mb_error_set(err, MB_EFORMAT, "month row: bad day "
+                                "entry");
+        days[k++] = (mb_monthday){(uint32_t)day, c.p, (size_t)dl};
+        c.p += dl;
+    }
+    if (!k)
+        return mb_error_set(err, MB_EFORMAT, "month row: no days");
+    *n = k;
+    return MB_OK;
+}
+
+size_t mb_monthrow_bound(const mb_monthday *days, uint32_t n)
+{
+    size_t b = 1;
+    for (uint32_t k = 0; k < n; k++)
+        b += 2 + 10 + days[k].len;
+    return b;
+}
+
+size_t mb_monthrow_encode(const mb_monthday *days, uint32_t n, uint8_t *out)
+{
+    uint8_t *p = out;
+    *p++ = MB_MONTHROW_LAYOUT;
+    for (uint32_t k = 0; k < n; k++) {
+        p = put_u(p, days[k].day);
+        p = put_u(p, days[k].len);
+        memcpy(p, days[k].row, days[k].len);
+        p += days[k].len;
+    }
+    return (size_t)(p - out);
 }

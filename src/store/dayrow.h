@@ -53,4 +53,33 @@ size_t mb_dayrow_encode(const mb_dayslot *slots, uint32_t n, uint8_t *out);
  * winner of a tie does not depend on arrival order. 0 when identical. */
 int mb_dayslot_cmp(const mb_dayslot *a, const mb_dayslot *b);
 
+/* ---- month rows ----------------------------------------------------------
+ * The archive keeps a series' local month in one row: its day rows back
+ * to back, each preceded by its day within the month and its length:
+ *   u8 layout (MB_MONTHROW_LAYOUT), then per day present, in increasing
+ *   day order: v day (0 = the month's first), v length, the day row.
+ */
+#define MB_MONTHROW_LAYOUT 1
+#define MB_MONTH_DAYS 31
+
+typedef struct mb_monthday {
+    uint32_t day;          /* day of the month, 0-based */
+    const uint8_t *row;    /* the encoded day row; borrowed */
+    size_t len;
+} mb_monthday;
+
+/* Split buf[0..len) into its days (at most MB_MONTH_DAYS, pointers into
+ * buf); the day rows themselves are not decoded here. MB_EFORMAT for a
+ * malformed month row (also one without days). */
+mb_status mb_monthrow_split(const void *buf, size_t len,
+                            mb_monthday days[MB_MONTH_DAYS], uint32_t *n,
+                            mb_error *err);
+
+/* Upper bound of the encoded size of days[0..n). */
+size_t mb_monthrow_bound(const mb_monthday *days, uint32_t n);
+
+/* Encode days[0..n) (increasing day, non-empty rows) into out, which holds
+ * at least mb_monthrow_bound bytes; returns the length. */
+size_t mb_monthrow_encode(const mb_monthday *days, uint32_t n, uint8_t *out);
+
 #endif

@@ -323,6 +323,20 @@ mb_status mb_store_verify(mb_store *s, mb_store_digest *out, mb_error *err)
     return s->ops->verify(s, out, err);
 }
 
+mb_status mb_store_compact(mb_store *s, int32_t keep_days,
+                           mb_compact_stats *stats, mb_error *err)
+{
+    memset(stats, 0, sizeof *stats);
+    if (keep_days < 0)
+        return mb_error_set(err, MB_EINVAL, "store: days to keep must not "
+                            "be negative");
+    if (s->in_batch)
+        return mb_error_set(err, MB_EINVAL, "store: cannot compact while a "
+                            "batch is open on this handle");
+    return s->ops->compact ? s->ops->compact(s, keep_days, stats, err)
+                           : MB_OK;
+}
+
 static mb_status check_lock(const char *name, const char *owner,
                             int64_t ttl_ms, mb_error *err)
 {

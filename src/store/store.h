@@ -182,6 +182,29 @@ typedef struct mb_store_digest {
  * (mb_decimal_normalize) and printed with mb_decimal_format. */
 mb_status mb_store_verify(mb_store *s, mb_store_digest *out, mb_error *err);
 
+/* ---- maintenance -------------------------------------------------------- */
+
+/* Months are archived this many days after their end unless asked
+ * otherwise (late data and corrections mostly arrive within it). */
+#define MB_COMPACT_KEEP_DAYS 40
+
+typedef struct mb_compact_stats {
+    uint64_t months;  /* local months archived */
+    uint64_t rows;    /* series-months written */
+    uint64_t days;    /* series-days moved into them */
+} mb_compact_stats;
+
+/* Archive complete months of interval data: every local month that ended
+ * at least keep_days (>= 0) before the newest day holding interval data
+ * is rewritten into one row per series, so that reading a long range
+ * takes a few seeks. Only a layout change: the view, history, digest and
+ * the effect of later batches are the same as without it. Each month is
+ * one transaction, so an interrupted compaction leaves every month either
+ * archived or not, and running it again finishes the job. Not inside a
+ * batch. A backend without an archive returns MB_OK with zero stats. */
+mb_status mb_store_compact(mb_store *s, int32_t keep_days,
+                           mb_compact_stats *stats, mb_error *err);
+
 /* ---- locks -------------------------------------------------------------- */
 
 /* Take the named lock for `owner` for ttl_ms unless someone else holds an

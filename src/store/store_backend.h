@@ -41,6 +41,9 @@ typedef struct mb_store_ops {
     mb_status (*series)(mb_store *s, mb_series_fn fn, void *ctx,
                         mb_error *err);
     mb_status (*verify)(mb_store *s, mb_store_digest *out, mb_error *err);
+    /* NULL when the backend has no archive to compact. */
+    mb_status (*compact)(mb_store *s, int32_t keep_days,
+                         mb_compact_stats *stats, mb_error *err);
     mb_status (*lock)(mb_store *s, const char *name, const char *owner,
                       int64_t ttl_ms, bool *taken, mb_error *err);
     mb_status (*lock_renew)(mb_store *s, const char *name, const char *owner,

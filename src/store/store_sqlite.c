@@ -6,19 +6,25 @@
  * rowid, so lookups and range scans are B-tree walks on a single integer),
  * and its value is the day's slots packed by dayrow.c. Meters and series
  * (meter, channel, interval length) are interned to integer ids and cached
- * in memory. A batch is one IMMEDIATE transaction, so a file is applied
- * whole or not at all together with its file record; the database runs in
- * WAL mode with synchronous=FULL, so a committed batch survives kill -9 and
- * power loss. Superseded versions go to the history tables, written only
- * when something changes. Leases live in a second small database beside
- * the store (PATH-leases) so that a process can renew its lease while its
- * own batch holds the store's write lock. docs/store.md has the layout.
+ * in memory. Complete months are archived on demand (mb_store_compact):
+ * their day rows are rewritten into one row per (series, month), so a
+ * long read takes a seek per month; days before the archive boundary
+ * live only in month rows, later ones only in day rows, and writes and
+ * reads go to whichever holds the day. A batch is one IMMEDIATE
+ * transaction, so a file is applied whole or not at all together with its
+ * file record; the database runs in WAL mode with synchronous=FULL, so a
+ * committed batch survives kill -9 and power loss. Superseded versions go
+ * to the history tables, written only when something changes. Leases
+ * live in a second small database beside the store (PATH-leases) so that
+ * a process can renew its lease while its own batch holds the store's
+ * write lock. docs/store.md has the layout.
  *
  * A handle is for one thread. Callbacks get rows straight from open
  * statements, so they must not call back into the same handle.
  */
 #include "store/store_backend.h"
 
+#include "core/datetime.h"
 #include "core/tz.h"
 #include "store/dayrow.h"
 
@@ -29,7 +35,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SCHEMA_VERSION 1
+/* 2 added the month archive (table months, meta 'archived_to'); a
+ * version 1 store is upgraded on open by creating the empty table. */
+#define SCHEMA_VERSION 2
+#define MB_STR_(x) #x
+#define MB_STR(x) MB_STR_(x)
 /* Up to this many series the whole series table is cached in memory
  * (about 100 bytes each); beyond it, meters are looked up one by one. */
 #define CACHE_ALL_MAX 4000000
@@ -54,6 +64,32 @@ static int64_t key_day(int64_t key)
     return (key >> SERIES_BITS) - DAY_BIAS;
 }
 
+/* The archive: days before meta 'archived_to' (the first day of a month)
+ * live in month rows keyed like day rows, the month (local months since
+ * January 1970) in the high bits. Month-major too, so that archiving a
+ * month appends its rows; a year of one series is twelve seeks. */
+#define ARCHIVE_NONE (-DAY_BIAS)
+/* Series archived together: bounds the memory of a month's rows. */
+#define ARCHIVE_CHUNK 4096
+
+static int64_t month_key(int64_t series, int64_t month)
+{
+    return day_key(series, month);
+}
+
+static int64_t day_month(int64_t day)
+{
+    int y, m, d;
+    mb_civil_from_days(day, &y, &m, &d);
+    return ((int64_t)y - 1970) * 12 + m - 1;
+}
+
+static int64_t month_first(int64_t month)
+{
+    int64_t y = month >= 0 ? month / 12 : -((-month + 11) / 12);
+    return mb_days_from_civil((int)(1970 + y), (int)(month - y * 12) + 1, 1);
+}
+
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS meta("
     " key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
@@ -62,6 +98,7 @@ static const char schema_sql[] =
     " id INTEGER NOT NULL, unit TEXT NOT NULL, zone TEXT NOT NULL,"
     " PRIMARY KEY(meter, channel, step)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS days(id INTEGER PRIMARY KEY, data BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS months(id INTEGER PRIMARY KEY, data BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS history("
     " series_id INTEGER NOT NULL, start INTEGER NOT NULL,"
     " version INTEGER NOT NULL, units INTEGER NOT NULL, scale INTEGER NOT NULL,"
@@ -101,6 +138,8 @@ enum {
     Q_FILE_PUT, Q_FILE_GET, Q_FILES,
     Q_METER_SERIES, Q_DAY_SPAN, Q_HIST_RANGE, Q_REG_RANGE,
     Q_ALL_SERIES, Q_SERIES_SINCE, Q_REG_SERIES, Q_HIST_ALL,
+    Q_MONTH_GET, Q_MONTH_PUT, Q_MONTH_ADD, Q_MONTH_SPAN, Q_DAY_SCAN,
+    Q_DAY_DROP, Q_MONTH_LAST,
     Q_COUNT
 };
 
@@ -189,6 +228,19 @@ static const char *const sql_text[Q_COUNT] = {
                    " h.scale, h.flag, h.method, h.reason, h.text, s.step,"
                    " s.zone FROM history h JOIN series s ON s.id ="
                    " h.series_id ORDER BY h.series_id, h.start",
+    [Q_MONTH_GET] = "SELECT data FROM months WHERE id = ?1",
+    [Q_MONTH_PUT] = "INSERT INTO months(id, data) VALUES(?1, ?2)"
+                    " ON CONFLICT(id) DO UPDATE SET data = excluded.data",
+    [Q_MONTH_ADD] = "INSERT INTO months(id, data) VALUES(?1, ?2)",
+    /* Like Q_DAY_SPAN, over month rows. */
+    [Q_MONTH_SPAN] = "WITH RECURSIVE k(x) AS (SELECT ?1 UNION ALL"
+                     " SELECT x + ?3 FROM k WHERE (?3 > 0 AND x < ?2)"
+                     " OR (?3 < 0 AND x > ?2))"
+                     " SELECT m.id, m.data FROM k CROSS JOIN months m"
+                     " ON m.id = k.x",
+    [Q_DAY_SCAN] = "SELECT id, data FROM days WHERE id >= ?1 AND id < ?2",
+    [Q_DAY_DROP] = "DELETE FROM days WHERE id >= ?1 AND id < ?2",
+    [Q_MONTH_LAST] = "SELECT coalesce(max(id), -1) FROM months",
 };
 
 enum { L_BEGIN, L_COMMIT, L_ROLLBACK, L_GET, L_PUT, L_RENEW, L_DROP, L_COUNT };
@@ -361,6 +413,7 @@ typedef struct sq_batch {
     int64_t first_id;
     int64_t first_day, last_day; /* days with data, likewise */
     int64_t old_first, old_last;
+    int64_t archived; /* days before this live in month rows */
 } sq_batch;
 
 typedef struct sbuf {
@@ -384,6 +437,9 @@ struct sq_store {
     mb_dayslot *slots;
     uint32_t slots_cap;
     sbuf row, enc, text, text2;
+    sbuf mrow, menc;       /* a month row loaded, and one being written */
+    mb_monthday mdays[MB_MONTH_DAYS]; /* the days of mrow */
+    uint32_t nmdays;
     char *file_name, *file_error;
 };
 
@@ -510,6 +566,8 @@ static void sq_close(mb_store *ss)
     free(s->enc.p);
     free(s->text.p);
     free(s->text2.p);
+    free(s->mrow.p);
+    free(s->menc.p);
     free(s->file_name);
     free(s->file_error);
     free(s->path);
@@ -579,8 +637,9 @@ static mb_status setup_schema(sq_store *s, mb_error *err)
     } else if (version < SCHEMA_VERSION &&
                (sqlite3_exec(s->db, schema_sql, NULL, NULL, NULL) !=
                     SQLITE_OK ||
-                sqlite3_exec(s->db, "PRAGMA user_version = 1", NULL, NULL,
-                             NULL) != SQLITE_OK)) {
+                sqlite3_exec(s->db, "PRAGMA user_version = " MB_STR(
+                                 SCHEMA_VERSION), NULL, NULL, NULL) !=
+                    SQLITE_OK)) {
         r = fail(s, "cannot create tables", err);
     }
     if (r == MB_OK && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) !=
@@ -871,12 +930,15 @@ static mb_status meta_put(sq_store *s, const char *key, int64_t v,
     return run(s, Q_META_PUT, "cannot write counters", err);
 }
 
-/* The days with interval data, [*first, *last]; empty when first > last. */
+/* The days with interval data, [*first, *last] (empty when first >
+ * last), and the first day not archived. */
 static mb_status store_days(sq_store *s, int64_t *first, int64_t *last,
-                            mb_error *err)
+                            int64_t *archived, mb_error *err)
 {
     mb_status st = meta_get(s, "first_day", DAY_BIAS, first, err);
-    return st ? st : meta_get(s, "last_day", -DAY_BIAS, last, err);
+    if (st == MB_OK)
+        st = meta_get(s, "last_day", -DAY_BIAS, last, err);
+    return st ? st : meta_get(s, "archived_to", ARCHIVE_NONE, archived, err);
 }
 
 static mb_status sq_begin(mb_store *ss, mb_batch **out, mb_error *err)
@@ -888,9 +950,9 @@ static mb_status sq_begin(mb_store *ss, mb_batch **out, mb_error *err)
         st = get_int(s, Q_DATA_VERSION, 0, &version, err);
     if (st == MB_OK)
         st = meta_get(s, "next_series", 1, &next, err);
-    int64_t first, last;
+    int64_t first, last, archived;
     if (st == MB_OK)
-        st = store_days(s, &first, &last, err);
+        st = store_days(s, &first, &last, &archived, err);
     if (st) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return st;
@@ -910,7 +972,7 @@ static mb_status sq_begin(mb_store *ss, mb_batch **out, mb_error *err)
     s->batch = (sq_batch){.s = s, .fresh = true, .next_id = next,
                           .first_id = next, .first_day = first,
                           .last_day = last, .old_first = first,
-                          .old_last = last};
+                          .old_last = last, .archived = archived};
     *out = &s->batch.base;
     return MB_OK;
 }
@@ -958,35 +1020,141 @@ static mb_dayslot incoming(const mb_interval_block *blk, uint32_t i)
     };
 }
 
-/* Encode s->slots[0..cap) (trailing empty slots dropped) and store it
- * under key with statement q. */
-static mb_status put_day(sq_store *s, int q, int64_t key, uint32_t cap,
-                         mb_error *err)
+/* Encode s->slots[0..cap) (trailing empty slots dropped) into s->enc;
+ * *len gets the length. */
+static mb_status encode_day(sq_store *s, uint32_t cap, size_t *len,
+                            mb_error *err)
 {
     uint32_t used = cap;
     while (used > 0 && !s->slots[used - 1].flag)
         used--;
     if (!sbuf_reserve(&s->enc, mb_dayrow_bound(s->slots, used)))
         return nomem(err);
-    size_t len = mb_dayrow_encode(s->slots, used, s->enc.p);
-    sqlite3_stmt *p = s->q[q];
-    sqlite3_bind_int64(p, 1, key);
-    sqlite3_bind_blob(p, 2, s->enc.p, (int)len, SQLITE_STATIC);
-    return run(s, q, "cannot write day", err);
+    *len = mb_dayrow_encode(s->slots, used, s->enc.p);
+    return MB_OK;
+}
+
+static mb_status put_blob(sq_store *s, int q, int64_t key, const void *p,
+                          size_t len, const char *what, mb_error *err)
+{
+    sqlite3_stmt *st = s->q[q];
+    sqlite3_bind_int64(st, 1, key);
+    sqlite3_bind_blob(st, 2, p, (int)len, SQLITE_STATIC);
+    return run(s, q, what, err);
+}
+
+/* Load month row (series, month) into s->mrow and split it into
+ * s->mdays; none: s->nmdays = 0. */
+static mb_status month_load(sq_store *s, int64_t sid, int64_t month,
+                            mb_error *err)
+{
+    sqlite3_stmt *g = s->q[Q_MONTH_GET];
+    sqlite3_bind_int64(g, 1, month_key(sid, month));
+    int rc = sqlite3_step(g);
+    mb_status st = MB_OK;
+    s->nmdays = 0;
+    if (rc == SQLITE_ROW) {
+        size_t len = (size_t)sqlite3_column_bytes(g, 0);
+        if (!sbuf_reserve(&s->mrow, len + 1)) {
+            st = nomem(err);
+        } else {
+            memcpy(s->mrow.p, sqlite3_column_blob(g, 0), len);
+            st = mb_monthrow_split(s->mrow.p, len, s->mdays, &s->nmdays,
+                                   err);
+            if (st)
+                mb_error_prefix(err, "store %s: series %" PRId64 " month %"
+                                PRId64, s->path, sid, month);
+        }
+    } else if (rc != SQLITE_DONE) {
+        st = fail(s, "cannot read month", err);
+    }
+    sqlite3_reset(g);
+    return st;
+}
+
+/* The stored row of one day of a series, copied into s->row (*len 0 when
+ * there is none): from its month row when the day is archived. */
+static mb_status day_load(sq_store *s, int64_t sid, int64_t day,
+                          int64_t archived, size_t *len, mb_error *err)
+{
+    *len = 0;
+    mb_status st = MB_OK;
+    if (day < archived) {
+        int64_t month = day_month(day);
+        uint32_t dd = (uint32_t)(day - month_first(month));
+        if ((st = month_load(s, sid, month, err)))
+            return st;
+        for (uint32_t k = 0; k < s->nmdays; k++) {
+            if (s->mdays[k].day != dd)
+                continue;
+            if (!sbuf_reserve(&s->row, s->mdays[k].len + 1))
+                return nomem(err);
+            memcpy(s->row.p, s->mdays[k].row, s->mdays[k].len);
+            *len = s->mdays[k].len;
+        }
+        return MB_OK;
+    }
+    sqlite3_stmt *g = s->q[Q_DAY_GET];
+    sqlite3_bind_int64(g, 1, day_key(sid, day));
+    int rc = sqlite3_step(g);
+    if (rc == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(g, 0);
+        if (!sbuf_reserve(&s->row, n + 1)) {
+            st = nomem(err);
+        } else {
+            memcpy(s->row.p, sqlite3_column_blob(g, 0), n);
+            *len = n;
+        }
+    } else if (rc != SQLITE_DONE) {
+        st = fail(s, "cannot read day", err);
+    }
+    sqlite3_reset(g);
+    return st;
+}
+
+/* Store s->slots[0..cap) as the day of a series. An archived day is
+ * spliced into its month row, which day_load of the same day has just
+ * loaded into s->mdays. */
+static mb_status day_put(sq_store *s, int64_t sid, int64_t day,
+                         int64_t archived, uint32_t cap, mb_error *err)
+{
+    size_t len = 0;
+    mb_status st = encode_day(s, cap, &len, err);
+    if (st)
+        return st;
+    if (day >= archived)
+        return put_blob(s, Q_DAY_PUT, day_key(sid, day), s->enc.p, len,
+                        "cannot write day", err);
+    int64_t month = day_month(day);
+    uint32_t dd = (uint32_t)(day - month_first(month));
+    mb_monthday days[MB_MONTH_DAYS];
+    uint32_t n = 0, k = 0;
+    for (; k < s->nmdays && s->mdays[k].day < dd; k++)
+        days[n++] = s->mdays[k];
+    days[n++] = (mb_monthday){dd, s->enc.p, len};
+    if (k < s->nmdays && s->mdays[k].day == dd)
+        k++;
+    for (; k < s->nmdays; k++)
+        days[n++] = s->mdays[k];
+    if (!sbuf_reserve(&s->menc, mb_monthrow_bound(days, n)))
+        return nomem(err);
+    size_t mlen = mb_monthrow_encode(days, n, s->menc.p);
+    return put_blob(s, Q_MONTH_PUT, month_key(sid, month), s->menc.p, mlen,
+                    "cannot write month", err);
 }
 
 /* Merge values blk[i0 .. i0+n) into slots slot0.. of day `day` of series
  * se; the day starts at ds and has cap slots. When the previous day row
  * was new, the values are first offered as a new row (one statement in
  * the common case of fresh data); otherwise, or when the row exists, it
- * is read, merged value by value and written back if anything changed. */
+ * is read (from its month row when archived), merged value by value and
+ * written back if anything changed. */
 static mb_status merge_day(sq_batch *b, const series_ent *se, int64_t day,
                            mb_time ds, uint32_t cap, uint32_t slot0,
                            const mb_interval_block *blk, uint32_t i0,
                            uint32_t n, mb_error *err)
 {
     sq_store *s = b->s;
-    int64_t key = day_key(se->id, day);
     if (!slots_reserve(s, cap))
         return nomem(err);
     if (day < b->first_day)
@@ -994,11 +1162,14 @@ static mb_status merge_day(sq_batch *b, const series_ent *se, int64_t day,
     if (day > b->last_day)
         b->last_day = day;
     mb_status st;
-    if (b->fresh) {
+    if (b->fresh && day >= b->archived) {
         memset(s->slots, 0, (size_t)cap * sizeof *s->slots);
         for (uint32_t j = 0; j < n; j++)
             s->slots[slot0 + j] = incoming(blk, i0 + j);
-        if ((st = put_day(s, Q_DAY_ADD, key, cap, err)))
+        size_t len = 0;
+        if ((st = encode_day(s, cap, &len, err)) ||
+            (st = put_blob(s, Q_DAY_ADD, day_key(se->id, day), s->enc.p,
+                           len, "cannot write day", err)))
             return st;
         if (sqlite3_changes(s->db)) {
             b->st.added += n;
@@ -1006,34 +1177,21 @@ static mb_status merge_day(sq_batch *b, const series_ent *se, int64_t day,
         }
         b->fresh = false;
     }
-    sqlite3_stmt *g = s->q[Q_DAY_GET];
-    sqlite3_bind_int64(g, 1, key);
-    int rc = sqlite3_step(g);
-    st = MB_OK;
-    if (rc == SQLITE_ROW) {
-        /* Copy: the stored texts must outlive the statement. */
-        size_t len = (size_t)sqlite3_column_bytes(g, 0);
-        const void *p = sqlite3_column_blob(g, 0);
-        uint32_t have;
-        if (!sbuf_reserve(&s->row, len + 1)) {
-            st = nomem(err);
-        } else {
-            memcpy(s->row.p, p, len);
-            st = mb_dayrow_decode(s->row.p, len, s->slots, cap, &have, err);
-            if (st)
-                mb_error_prefix(err, "store %s: meter %s channel %s day "
-                                "%" PRId64, s->path, se->meter->name,
-                                se->channel, day);
-        }
-    } else if (rc == SQLITE_DONE) {
-        memset(s->slots, 0, (size_t)cap * sizeof *s->slots);
-        b->fresh = true;
-    } else {
-        st = fail(s, "cannot read day", err);
-    }
-    sqlite3_reset(g);
-    if (st)
+    size_t len = 0;
+    if ((st = day_load(s, se->id, day, b->archived, &len, err)))
         return st;
+    if (len) {
+        uint32_t have;
+        st = mb_dayrow_decode(s->row.p, len, s->slots, cap, &have, err);
+        if (st) {
+            mb_error_prefix(err, "store %s: meter %s channel %s day %" PRId64,
+                            s->path, se->meter->name, se->channel, day);
+            return st;
+        }
+    } else {
+        memset(s->slots, 0, (size_t)cap * sizeof *s->slots);
+        b->fresh = day >= b->archived;
+    }
 
     bool dirty = false;
     for (uint32_t j = 0; j < n; j++) {
@@ -1060,7 +1218,7 @@ static mb_status merge_day(sq_batch *b, const series_ent *se, int64_t day,
         if (st)
             return st;
     }
-    return dirty ? put_day(s, Q_DAY_PUT, key, cap, err) : MB_OK;
+    return dirty ? day_put(s, se->id, day, b->archived, cap, err) : MB_OK;
 }
 
 /* Walk the local days a block covers: for each, its day number, start,
@@ -1414,23 +1572,131 @@ static mb_status sq_files(mb_store *ss, mb_file_fn fn, void *ctx,
 
 /* ---- reading ------------------------------------------------------------- */
 
-/* Bind Q_DAY_SPAN to the days [d0, d1] of a series, clipped to the days
- * the store holds, forwards or backwards; false when no day is left. */
-static bool bind_span(sq_store *s, int64_t sid, int64_t d0, int64_t d1,
-                      int64_t first, int64_t last, bool backwards)
+/* A walk over the stored days of one series in [d0, d1], clipped to the
+ * days the store holds, forwards or backwards: archived days from their
+ * month rows (one seek a month), the others from day rows (one seek a
+ * day). A row handed out stays valid until the next step; month_load and
+ * day_load must not be used during a walk (it keeps its month in
+ * s->mrow). */
+typedef struct day_walk {
+    sq_store *s;
+    int64_t sid, d0, d1, archived;
+    bool backwards;
+    int seg;            /* segments begun: 0, 1 or 2 */
+    sqlite3_stmt *q;    /* the open span statement, or NULL */
+    int64_t a0, a1;     /* archived days of the walk */
+    int64_t mfirst;     /* first day of the month in s->mdays */
+    uint32_t k;         /* entries of s->mdays handed out */
+    bool in_month;
+} day_walk;
+
+static void walk_start(day_walk *w, sq_store *s, int64_t sid, int64_t d0,
+                       int64_t d1, int64_t first, int64_t last,
+                       int64_t archived, bool backwards)
 {
-    if (d0 < first)
-        d0 = first;
-    if (d1 > last)
-        d1 = last;
-    if (d0 > d1)
-        return false;
-    sqlite3_stmt *q = s->q[Q_DAY_SPAN];
+    *w = (day_walk){.s = s, .sid = sid, .d0 = d0 > first ? d0 : first,
+                    .d1 = d1 < last ? d1 : last, .archived = archived,
+                    .backwards = backwards};
+}
+
+/* Open the next segment: the archived days, then the others (the other
+ * way round backwards). */
+static void walk_segment(day_walk *w)
+{
+    bool archive = (w->seg == 0) != w->backwards;
+    w->seg++;
+    int64_t lo = w->d0, hi = w->d1;
+    if (archive && hi >= w->archived)
+        hi = w->archived - 1;
+    if (!archive && lo < w->archived)
+        lo = w->archived;
+    if (lo > hi)
+        return;
     int64_t step = (int64_t)1 << SERIES_BITS;
-    sqlite3_bind_int64(q, 1, day_key(sid, backwards ? d1 : d0));
-    sqlite3_bind_int64(q, 2, day_key(sid, backwards ? d0 : d1));
-    sqlite3_bind_int64(q, 3, backwards ? -step : step);
-    return true;
+    int64_t k0, k1;
+    if (archive) {
+        w->a0 = lo;
+        w->a1 = hi;
+        w->q = w->s->q[Q_MONTH_SPAN];
+        k0 = month_key(w->sid, day_month(lo));
+        k1 = month_key(w->sid, day_month(hi));
+    } else {
+        w->q = w->s->q[Q_DAY_SPAN];
+        k0 = day_key(w->sid, lo);
+        k1 = day_key(w->sid, hi);
+    }
+    sqlite3_bind_int64(w->q, 1, w->backwards ? k1 : k0);
+    sqlite3_bind_int64(w->q, 2, w->backwards ? k0 : k1);
+    sqlite3_bind_int64(w->q, 3, w->backwards ? -step : step);
+}
+
+/* The next day: *found false when the walk is over. */
+static mb_status walk_next(day_walk *w, bool *found, int64_t *day,
+                           const void **p, size_t *len, mb_error *err)
+{
+    sq_store *s = w->s;
+    *found = false;
+    for (;;) {
+        while (w->in_month && w->k < s->nmdays) {
+            const mb_monthday *md =
+                &s->mdays[w->backwards ? s->nmdays - 1 - w->k : w->k];
+            w->k++;
+            int64_t d = w->mfirst + md->day;
+            if (d < w->a0 || d > w->a1)
+                continue;
+            *day = d;
+            *p = md->row;
+            *len = md->len;
+            *found = true;
+            return MB_OK;
+        }
+        w->in_month = false;
+        if (w->q) {
+            int rc = sqlite3_step(w->q);
+            if (rc == SQLITE_ROW) {
+                int64_t key = sqlite3_column_int64(w->q, 0);
+                size_t n = (size_t)sqlite3_column_bytes(w->q, 1);
+                const void *b = sqlite3_column_blob(w->q, 1);
+                if (w->q == s->q[Q_DAY_SPAN]) {
+                    *day = key_day(key);
+                    *p = b;
+                    *len = n;
+                    *found = true;
+                    return MB_OK;
+                }
+                int64_t month = key_day(key);
+                if (!sbuf_reserve(&s->mrow, n + 1))
+                    return nomem(err);
+                memcpy(s->mrow.p, b, n);
+                mb_status st = mb_monthrow_split(s->mrow.p, n, s->mdays,
+                                                 &s->nmdays, err);
+                if (st) {
+                    mb_error_prefix(err, "store %s: series %" PRId64
+                                    " month %" PRId64, s->path, w->sid,
+                                    month);
+                    return st;
+                }
+                w->mfirst = month_first(month);
+                w->k = 0;
+                w->in_month = true;
+                continue;
+            }
+            sqlite3_reset(w->q);
+            w->q = NULL;
+            if (rc != SQLITE_DONE)
+                return fail(s, "cannot read days", err);
+        }
+        if (w->seg == 2)
+            return MB_OK;
+        walk_segment(w);
+    }
+}
+
+static void walk_end(day_walk *w)
+{
+    if (w->q)
+        sqlite3_reset(w->q);
+    w->q = NULL;
 }
 
 typedef struct read_series {
@@ -1451,6 +1717,7 @@ typedef struct read_ctx {
     sq_store *s;
     const mb_range_query *q;
     int64_t first_day, last_day; /* days the store holds */
+    int64_t archived;
     mb_interval_fn fn;
     void *ctx;
     mb_interval_row row;
@@ -1572,18 +1839,21 @@ static mb_status read_series_days(read_ctx *rc, const read_series *se,
     mb_time from = clamp_time(rc->q->from), to = clamp_time(rc->q->to);
     if (from >= to)
         return MB_OK;
-    sqlite3_stmt *q = s->q[Q_DAY_SPAN];
-    if (!bind_span(s, se->id, mb_tz_local_day(tz, from),
-                   mb_tz_local_day(tz, to - 1), rc->first_day, rc->last_day,
-                   false))
-        return MB_OK;
+    day_walk w;
+    walk_start(&w, s, se->id, mb_tz_local_day(tz, from),
+               mb_tz_local_day(tz, to - 1), rc->first_day, rc->last_day,
+               rc->archived, false);
     rc->row.channel = se->channel;
     rc->row.unit = se->unit;
     rc->row.interval = se->step;
-    int r;
-    mb_status st = MB_OK;
-    while (st == MB_OK && (r = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t day = key_day(sqlite3_column_int64(q, 0));
+    mb_status st;
+    for (;;) {
+        bool found;
+        int64_t day;
+        const void *p;
+        size_t len = 0;
+        if ((st = walk_next(&w, &found, &day, &p, &len, err)) || !found)
+            break;
         mb_time ds;
         int32_t dlen;
         uint32_t n;
@@ -1591,8 +1861,6 @@ static mb_status read_series_days(read_ctx *rc, const read_series *se,
         if (st)
             break;
         uint32_t cap = (uint32_t)(((int64_t)dlen + se->step - 1) / se->step);
-        size_t len = (size_t)sqlite3_column_bytes(q, 1);
-        const void *p = sqlite3_column_blob(q, 1);
         if (!slots_reserve(s, cap) || !sbuf_reserve(&s->row, len + 1)) {
             st = nomem(err);
             break;
@@ -1611,10 +1879,10 @@ static mb_status read_series_days(read_ctx *rc, const read_series *se,
         }
         if (st == MB_OK)
             st = emit_day(rc, se, ds, n, err);
+        if (st)
+            break;
     }
-    if (st == MB_OK && r != SQLITE_DONE)
-        st = fail(s, "cannot read days", err);
-    sqlite3_reset(q);
+    walk_end(&w);
     return st;
 }
 
@@ -1674,7 +1942,7 @@ static mb_status sq_read(mb_store *ss, const mb_range_query *q,
     bool began;
     mb_status st = read_begin(s, &began, err);
     if (st == MB_OK) {
-        st = store_days(s, &rc.first_day, &rc.last_day, err);
+        st = store_days(s, &rc.first_day, &rc.last_day, &rc.archived, err);
         if (st == MB_OK)
             st = read_meter(&rc, err);
         st = read_end(s, began, st, err);
@@ -1733,15 +2001,17 @@ static mb_status sq_read_registers(mb_store *ss, const mb_range_query *q,
  * from the first or last day the store holds. */
 static mb_status day_edge(sq_store *s, int64_t sid, int32_t step,
                           const mb_tz *tz, int64_t first, int64_t last,
-                          bool backwards, mb_time *out, mb_error *err)
+                          int64_t archived, bool backwards, mb_time *out,
+                          mb_error *err)
 {
-    sqlite3_stmt *q = s->q[Q_DAY_SPAN];
-    if (!bind_span(s, sid, first, last, first, last, backwards))
-        return MB_OK;
-    int rc = sqlite3_step(q);
-    mb_status st = MB_OK;
-    if (rc == SQLITE_ROW) {
-        int64_t day = key_day(sqlite3_column_int64(q, 0));
+    day_walk w;
+    walk_start(&w, s, sid, first, last, first, last, archived, backwards);
+    bool found;
+    int64_t day;
+    const void *p;
+    size_t len = 0;
+    mb_status st = walk_next(&w, &found, &day, &p, &len, err);
+    if (st == MB_OK && found) {
         mb_time ds;
         int32_t dlen;
         uint32_t n;
@@ -1750,19 +2020,15 @@ static mb_status day_edge(sq_store *s, int64_t sid, int32_t step,
         if (st == MB_OK && !slots_reserve(s, cap))
             st = nomem(err);
         if (st == MB_OK)
-            st = mb_dayrow_decode(sqlite3_column_blob(q, 1),
-                                  (size_t)sqlite3_column_bytes(q, 1),
-                                  s->slots, cap, &n, err);
+            st = mb_dayrow_decode(p, len, s->slots, cap, &n, err);
         if (st == MB_OK) {
             uint32_t k = backwards ? n - 1 : 0;
             while (!backwards && !s->slots[k].flag)
                 k++;
             *out = ds + (mb_time)k * step;
         }
-    } else if (rc != SQLITE_DONE) {
-        st = fail(s, "cannot read days", err);
     }
-    sqlite3_reset(q);
+    walk_end(&w);
     return st;
 }
 
@@ -1789,11 +2055,11 @@ static mb_status sq_series(mb_store *ss, mb_series_fn fn, void *ctx,
 {
     sq_store *s = (sq_store *)ss;
     bool began;
-    int64_t first, last;
+    int64_t first, last, archived;
     mb_status st = read_begin(s, &began, err);
     if (st)
         return st;
-    if ((st = store_days(s, &first, &last, err)))
+    if ((st = store_days(s, &first, &last, &archived, err)))
         return read_end(s, began, st, err);
     sqlite3_stmt *q = s->q[Q_ALL_SERIES];
     int rc;
@@ -1814,11 +2080,11 @@ static mb_status sq_series(mb_store *ss, mb_series_fn fn, void *ctx,
             if (!tz)
                 st = err ? err->status : MB_EINVAL;
             if (st == MB_OK)
-                st = day_edge(s, sid, step, tz, first, last, false,
+                st = day_edge(s, sid, step, tz, first, last, archived, false,
                               &si.first, err);
             if (st == MB_OK)
-                st = day_edge(s, sid, step, tz, first, last, true, &si.last,
-                              err);
+                st = day_edge(s, sid, step, tz, first, last, archived, true,
+                              &si.last, err);
         }
         if (st == MB_OK)
             st = fn(ctx, &si, err);
@@ -1849,15 +2115,20 @@ static mb_status verify_fail(sq_store *s, mb_error *err, const char *fmt,
 /* Hash one interval series, checking each day row. */
 static mb_status verify_days(sq_store *s, mb_store_hasher *h, int64_t sid,
                              mb_interval_row *row, const mb_tz *tz,
-                             int64_t first, int64_t last, mb_error *err)
+                             int64_t first, int64_t last, int64_t archived,
+                             mb_error *err)
 {
-    sqlite3_stmt *q = s->q[Q_DAY_SPAN];
-    int rc = SQLITE_DONE;
-    mb_status st = MB_OK;
+    day_walk w;
+    walk_start(&w, s, sid, first, last, first, last, archived, false);
+    mb_status st;
     bool any = false;
-    bool span = bind_span(s, sid, first, last, first, last, false);
-    while (span && st == MB_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t day = key_day(sqlite3_column_int64(q, 0));
+    for (;;) {
+        bool found;
+        int64_t day;
+        const void *p;
+        size_t len = 0;
+        if ((st = walk_next(&w, &found, &day, &p, &len, err)) || !found)
+            break;
         mb_time ds;
         int32_t dlen;
         uint32_t n;
@@ -1869,9 +2140,7 @@ static mb_status verify_days(sq_store *s, mb_store_hasher *h, int64_t sid,
             st = nomem(err);
             break;
         }
-        st = mb_dayrow_decode(sqlite3_column_blob(q, 1),
-                              (size_t)sqlite3_column_bytes(q, 1), s->slots,
-                              cap, &n, err);
+        st = mb_dayrow_decode(p, len, s->slots, cap, &n, err);
         if (st) {
             mb_error_prefix(err, "store %s: verify: meter %s channel %s day "
                             "%" PRId64, s->path, row->meter, row->channel,
@@ -1888,9 +2157,7 @@ static mb_status verify_days(sq_store *s, mb_store_hasher *h, int64_t sid,
             mb_store_hasher_interval(h, row);
         }
     }
-    if (st == MB_OK && rc != SQLITE_DONE)
-        st = fail(s, "cannot read days", err);
-    sqlite3_reset(q);
+    walk_end(&w);
     if (st == MB_OK && !any)
         st = verify_fail(s, err, "meter %s channel %s has no data",
                          row->meter, row->channel);
@@ -1926,7 +2193,7 @@ static mb_status verify_registers(sq_store *s, mb_store_hasher *h,
 }
 
 /* Every history entry must be beaten by a current value of its identity. */
-static mb_status verify_history(sq_store *s, mb_error *err)
+static mb_status verify_history(sq_store *s, int64_t archived, mb_error *err)
 {
     sqlite3_stmt *q = s->q[Q_HIST_ALL];
     int rc;
@@ -1963,22 +2230,14 @@ static mb_status verify_history(sq_store *s, mb_error *err)
         uint32_t cap = (uint32_t)(((int64_t)dlen + step - 1) / step);
         int64_t key = day_key(sid, day);
         if (key != loaded) {
-            sqlite3_stmt *g = s->q[Q_DAY_GET];
-            sqlite3_bind_int64(g, 1, key);
-            int r = sqlite3_step(g);
+            size_t len = 0;
             n = 0;
-            if (!slots_reserve(s, cap) ||
-                (r == SQLITE_ROW &&
-                 !sbuf_reserve(&s->row, (size_t)sqlite3_column_bytes(g, 0))))
+            if (!slots_reserve(s, cap))
                 st = nomem(err);
-            else if (r == SQLITE_ROW) {
-                size_t len = (size_t)sqlite3_column_bytes(g, 0);
-                memcpy(s->row.p, sqlite3_column_blob(g, 0), len);
+            else
+                st = day_load(s, sid, day, archived, &len, err);
+            if (st == MB_OK && len)
                 st = mb_dayrow_decode(s->row.p, len, s->slots, cap, &n, err);
-            } else if (r != SQLITE_DONE) {
-                st = fail(s, "cannot read day", err);
-            }
-            sqlite3_reset(g);
             loaded = key;
         }
         if (st)
@@ -2019,6 +2278,12 @@ static const char *const verify_sql[][2] = {
      "register history not superseded by a current read"},
     {"SELECT count(*) FROM files WHERE outcome NOT IN ('applied', 'rejected')",
      "file records with an unknown outcome"},
+    {"SELECT count(*) FROM days WHERE (id >> 38) - 8388608 <"
+     " coalesce((SELECT value FROM meta WHERE key = 'archived_to'),"
+     " -8388608)", "day rows in archived months"},
+    {"SELECT count(*) FROM months WHERE (id & 274877906943) NOT IN"
+     " (SELECT id FROM series WHERE step > 0)",
+     "month rows without a series"},
 };
 
 static mb_status verify_counts(sq_store *s, mb_error *err)
@@ -2056,12 +2321,25 @@ static mb_status quick_check(sq_store *s, mb_error *err)
     return st;
 }
 
-static mb_status verify_view(sq_store *s, mb_store_hasher *h, mb_error *err)
+/* Month rows only for months before the archive boundary. */
+static mb_status verify_archive(sq_store *s, int64_t archived, mb_error *err)
 {
-    int64_t first, last;
-    mb_status st = store_days(s, &first, &last, err);
-    if (st)
+    int64_t key;
+    mb_status st = get_int(s, Q_MONTH_LAST, -1, &key, err);
+    if (st || key < 0)
         return st;
+    int64_t month = key_day(key);
+    if (month_first(month) >= archived)
+        return verify_fail(s, err, "month row of series %" PRId64 " for "
+                           "month %" PRId64 " beyond the archived days",
+                           key & (SERIES_MAX - 1), month);
+    return MB_OK;
+}
+
+static mb_status verify_view(sq_store *s, mb_store_hasher *h, int64_t first,
+                             int64_t last, int64_t archived, mb_error *err)
+{
+    mb_status st = MB_OK;
     sqlite3_stmt *q = s->q[Q_ALL_SERIES];
     int rc;
     /* Copies: the series statement stays open while days are read. */
@@ -2087,7 +2365,8 @@ static mb_status verify_view(sq_store *s, mb_store_hasher *h, mb_error *err)
             mb_interval_row row = {.meter = meter, .channel = channel,
                                    .zone = zone, .unit = unit,
                                    .interval = step, .current = true};
-            st = tz ? verify_days(s, h, sid, &row, tz, first, last, err)
+            st = tz ? verify_days(s, h, sid, &row, tz, first, last, archived,
+                                  err)
                     : err ? err->status : MB_EINVAL;
         }
     }
@@ -2105,20 +2384,170 @@ static mb_status sq_verify(mb_store *ss, mb_store_digest *out, mb_error *err)
     mb_status st = read_begin(s, &began, err);
     if (st)
         return st;
+    int64_t first, last, archived;
     st = quick_check(s, err);
     if (st == MB_OK)
         st = verify_counts(s, err);
     if (st == MB_OK)
-        st = verify_history(s, err);
+        st = store_days(s, &first, &last, &archived, err);
+    if (st == MB_OK)
+        st = verify_archive(s, archived, err);
+    if (st == MB_OK)
+        st = verify_history(s, archived, err);
     if (st == MB_OK)
         st = mb_store_hasher_new(&h, err);
     if (st == MB_OK)
-        st = verify_view(s, h, err);
+        st = verify_view(s, h, first, last, archived, err);
     if (st == MB_OK)
         mb_store_hasher_end(h, out);
     else
         mb_store_hasher_free(h);
     return read_end(s, began, st, err);
+}
+
+/* ---- the month archive --------------------------------------------------- */
+
+/* One day row of the month being archived, its bytes in s->menc. */
+typedef struct arch_ent {
+    int64_t sid;
+    uint32_t day;    /* of the month */
+    size_t off, len;
+} arch_ent;
+
+static int arch_cmp(const void *a, const void *b)
+{
+    const arch_ent *x = a, *y = b;
+    if (x->sid != y->sid)
+        return x->sid < y->sid ? -1 : 1;
+    return (x->day > y->day) - (x->day < y->day);
+}
+
+/* Write the month rows of series [lo, hi) for the days [d0, d1] of the
+ * month starting on day mfirst: each day is one range scan of the
+ * day-major keys, the rows are grouped by series in memory and the month
+ * rows appended in series order. */
+static mb_status archive_chunk(sq_store *s, int64_t month, int64_t mfirst,
+                               int64_t d0, int64_t d1, int64_t lo,
+                               int64_t hi, arch_ent **ents, size_t *cap,
+                               mb_compact_stats *cs, mb_error *err)
+{
+    size_t n = 0, used = 0;
+    mb_status st = MB_OK;
+    sqlite3_stmt *q = s->q[Q_DAY_SCAN];
+    for (int64_t d = d0; st == MB_OK && d <= d1; d++) {
+        sqlite3_bind_int64(q, 1, day_key(lo, d));
+        sqlite3_bind_int64(q, 2, day_key(hi, d));
+        int rc;
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            size_t len = (size_t)sqlite3_column_bytes(q, 1);
+            if (n == *cap) {
+                size_t nc = *cap ? *cap * 2 : 1024;
+                arch_ent *p = realloc(*ents, nc * sizeof *p);
+                if (!p)
+                    break;
+                *ents = p;
+                *cap = nc;
+            }
+            if (!len || !sbuf_reserve(&s->menc, used + len))
+                break;
+            memcpy(s->menc.p + used, sqlite3_column_blob(q, 1), len);
+            (*ents)[n++] = (arch_ent){
+                .sid = sqlite3_column_int64(q, 0) & (SERIES_MAX - 1),
+                .day = (uint32_t)(d - mfirst), .off = used, .len = len};
+            used += len;
+        }
+        if (rc == SQLITE_ROW)
+            st = nomem(err); /* also an empty row: never written */
+        else if (rc != SQLITE_DONE)
+            st = fail(s, "cannot read days", err);
+        sqlite3_reset(q);
+    }
+    if (st)
+        return st;
+    qsort(*ents, n, sizeof **ents, arch_cmp);
+    for (size_t i = 0; st == MB_OK && i < n;) {
+        mb_monthday days[MB_MONTH_DAYS];
+        uint32_t nd = 0;
+        int64_t sid = (*ents)[i].sid;
+        for (; i < n && (*ents)[i].sid == sid; i++)
+            days[nd++] = (mb_monthday){(*ents)[i].day,
+                                       s->menc.p + (*ents)[i].off,
+                                       (*ents)[i].len};
+        if (!sbuf_reserve(&s->mrow, mb_monthrow_bound(days, nd))) {
+            st = nomem(err);
+            break;
+        }
+        size_t len = mb_monthrow_encode(days, nd, s->mrow.p);
+        st = put_blob(s, Q_MONTH_ADD, month_key(sid, month), s->mrow.p, len,
+                      "cannot write month", err);
+        cs->rows++;
+        cs->days += nd;
+    }
+    return st;
+}
+
+/* Archive one month in one transaction (the caller's): its day rows
+ * become month rows, then go, and the boundary moves past it. */
+static mb_status archive_month(sq_store *s, int64_t month, int64_t first,
+                               int64_t last, int64_t next_series,
+                               mb_compact_stats *cs, mb_error *err)
+{
+    int64_t mfirst = month_first(month), mend = month_first(month + 1);
+    int64_t d0 = mfirst > first ? mfirst : first;
+    int64_t d1 = mend - 1 < last ? mend - 1 : last;
+    arch_ent *ents = NULL;
+    size_t cap = 0;
+    mb_status st = MB_OK;
+    for (int64_t lo = 0; st == MB_OK && lo < next_series;
+         lo += ARCHIVE_CHUNK) {
+        int64_t hi = lo + ARCHIVE_CHUNK < next_series ? lo + ARCHIVE_CHUNK
+                                                       : next_series;
+        st = archive_chunk(s, month, mfirst, d0, d1, lo, hi, &ents, &cap, cs,
+                           err);
+    }
+    free(ents);
+    if (st == MB_OK) {
+        sqlite3_stmt *q = s->q[Q_DAY_DROP];
+        sqlite3_bind_int64(q, 1, day_key(0, mfirst));
+        sqlite3_bind_int64(q, 2, day_key(0, mend));
+        st = run(s, Q_DAY_DROP, "cannot drop archived days", err);
+    }
+    if (st == MB_OK)
+        st = meta_put(s, "archived_to", mend, err);
+    return st;
+}
+
+/* Archive the months that ended keep_days before the newest day, oldest
+ * first, one transaction each: a crash leaves a prefix of them archived
+ * and the next run goes on from there. */
+static mb_status sq_compact(mb_store *ss, int32_t keep_days,
+                            mb_compact_stats *cs, mb_error *err)
+{
+    sq_store *s = (sq_store *)ss;
+    for (;;) {
+        mb_status st = run(s, Q_BEGIN_WRITE, "cannot begin compaction", err);
+        if (st)
+            return st;
+        int64_t first, last, archived, next = 1;
+        st = store_days(s, &first, &last, &archived, err);
+        if (st == MB_OK)
+            st = meta_get(s, "next_series", 1, &next, err);
+        int64_t month = day_month(archived > first ? archived : first);
+        /* Done when no data, or the next month ends after the cutoff. */
+        bool done = st || first > last ||
+                    month_first(month + 1) - 1 > last - keep_days;
+        if (!done)
+            st = archive_month(s, month, first, last, next, cs, err);
+        if (st == MB_OK)
+            st = run(s, Q_COMMIT, "cannot commit compaction", err);
+        if (st) {
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return st;
+        }
+        if (done)
+            return MB_OK;
+        cs->months++;
+    }
 }
 
 /* ---- leases -------------------------------------------------------------- */
@@ -2279,6 +2708,7 @@ static const mb_store_ops sq_ops = {
     .read_registers = sq_read_registers,
     .series = sq_series,
     .verify = sq_verify,
+    .compact = sq_compact,
     .lock = sq_lock,
     .lock_renew = sq_lock_renew,
     .lock_holder = sq_lock_holder,

@@ -1,8 +1,10 @@
 /*
  * test_store_sqlite.c - what only the embedded backend promises: surviving
  * kill -9 at any moment, several processes on one file (leases, batches),
- * detection of damaged rows, its default location, and its own rules for
- * blocks it cannot place (misaligned intervals, a meter in two zones).
+ * detection of damaged rows, its default location, its own rules for
+ * blocks it cannot place (misaligned intervals, a meter in two zones),
+ * and the month archive (compaction changes nothing a reader can see,
+ * whatever arrives afterwards, and survives kill -9).
  */
 #include "core/datetime.h"
 #include "store/store.h"
@@ -404,6 +406,290 @@ static void test_default_uri(void)
     MB_CHECK_STR(mb_store_default_uri(buf, sizeof buf), want);
 }
 
+/* ---- the month archive --------------------------------------------------- */
+
+/* One batch of `ndays` days from civil day d0 for meter/channel, every
+ * value offset by `base`, with version `ver`; slots [s0, s1) only. Slot 5
+ * of each day carries a reason text, slot 6 another scale, so rows have
+ * exceptions. Returns the batch's effect through *out. */
+static mb_status put_days(mb_store *s, const char *file, const char *meter,
+                          const char *channel, int64_t d0, int ndays,
+                          uint32_t s0, uint32_t s1, int64_t base,
+                          mb_version ver, mb_apply_stats *out, mb_error *e)
+{
+    mb_decimal v[PER_DAY];
+    mb_quality q[PER_DAY];
+    const char *texts[PER_DAY] = {0};
+    for (uint32_t i = 0; i < PER_DAY; i++) {
+        v[i] = (mb_decimal){base + i * 3, i == 6 ? 1 : 3};
+        q[i] = (mb_quality){MB_Q_ACTUAL, 0, MB_REASON_NONE};
+    }
+    q[5] = (mb_quality){MB_Q_SUBSTITUTED, 0, 51};
+    texts[5] = "meter replaced";
+    mb_batch *b;
+    mb_status st = mb_store_begin(s, &b, e);
+    for (int d = 0; st == MB_OK && d < ndays; d++) {
+        mb_interval_block blk = {
+            .meter = meter, .channel = channel, .zone = "+10:00",
+            .unit = MB_UNIT_KWH, .start = day_start(d0 + d) + s0 * 1800,
+            .interval = 1800, .count = s1 - s0, .values = v + s0,
+            .quality = q + s0, .reason_text = texts + s0, .version = ver};
+        st = mb_batch_intervals(b, &blk, e);
+    }
+    if (st) {
+        if (b)
+            mb_batch_abort(b);
+        return st;
+    }
+    mb_file_record f = {0};
+    unsigned long h = 5381;
+    for (const char *p = file; *p; p++)
+        h = h * 33 + (unsigned char)*p;
+    snprintf(f.digest, sizeof f.digest, "%016lx%016lx%016lx%016lx", h, h, h,
+             h);
+    f.name = file;
+    f.outcome = MB_FILE_APPLIED;
+    f.format = MB_FORMAT_NEM12;
+    return mb_batch_commit(b, &f, out, e);
+}
+
+typedef struct dump {
+    char *p;
+    size_t len, cap;
+} dump;
+
+static void dump_add(dump *d, const char *line)
+{
+    size_t n = strlen(line);
+    if (d->len + n + 1 > d->cap) {
+        d->cap = (d->len + n + 1) * 2;
+        d->p = realloc(d->p, d->cap);
+        if (!d->p)
+            abort();
+    }
+    memcpy(d->p + d->len, line, n + 1);
+    d->len += n;
+}
+
+static mb_status dump_row(void *ctx, const mb_interval_row *r, mb_error *e)
+{
+    (void)e;
+    char line[512];
+    snprintf(line, sizeof line, "%s,%s,%lld,%lld/%d,%c,%d,%d,%s,%lld,%d\n",
+             r->meter, r->channel, (long long)r->start,
+             (long long)r->value.units, r->value.scale, r->quality.flag,
+             r->quality.method, r->quality.reason,
+             r->reason_text ? r->reason_text : "-", (long long)r->version,
+             r->current);
+    dump_add(ctx, line);
+    return MB_OK;
+}
+
+static mb_status dump_series(void *ctx, const mb_series_info *si,
+                             mb_error *e)
+{
+    (void)e;
+    char line[256];
+    snprintf(line, sizeof line, "S %s,%s,%lld,%lld\n", si->meter,
+             si->channel, (long long)si->first, (long long)si->last);
+    dump_add(ctx, line);
+    return MB_OK;
+}
+
+/* Everything a reader can see: series with their edges, every meter's
+ * values with history (whole range and a range cutting months), the
+ * digest. */
+static char *view_of(mb_store *s, const char *const *meters, int nm,
+                     mb_store_digest *dg)
+{
+    dump d = {0};
+    mb_error e;
+    dump_add(&d, "");
+    MB_CHECK(mb_store_series(s, dump_series, &d, &e) == MB_OK);
+    int64_t d0 = mb_days_from_civil(2024, 1, 20);
+    for (int i = 0; i < nm; i++) {
+        mb_range_query q = {meters[i], NULL, 0, (mb_time)1 << 40, true};
+        MB_CHECK(mb_store_read(s, &q, dump_row, &d, &e) == MB_OK);
+        q = (mb_range_query){meters[i], "E1", day_start(d0) + 7 * 1800,
+                             day_start(d0 + 45) + 3 * 1800, true};
+        MB_CHECK(mb_store_read(s, &q, dump_row, &d, &e) == MB_OK);
+        q.history = false;
+        MB_CHECK(mb_store_read(s, &q, dump_row, &d, &e) == MB_OK);
+    }
+    if (mb_store_verify(s, dg, &e) != MB_OK) {
+        fprintf(stderr, "verify: %s\n", e.msg);
+        MB_CHECK(0);
+    }
+    return d.p;
+}
+
+static int same_view(mb_store *a, mb_store *b, const char *const *meters,
+                     int nm)
+{
+    mb_store_digest da, db;
+    char *va = view_of(a, meters, nm, &da), *vb = view_of(b, meters, nm, &db);
+    int same = !strcmp(va, vb) && !strcmp(da.hex, db.hex) &&
+               da.values == db.values && da.series == db.series;
+    if (!same)
+        fprintf(stderr, "views differ (%zu / %zu bytes, %s / %s)\n",
+                strlen(va), strlen(vb), da.hex, db.hex);
+    free(va);
+    free(vb);
+    return same;
+}
+
+/* The same batches go to a plain store and to one compacted in between;
+ * every batch has the same effect on both and both look the same. */
+static void test_archive_same_view(void)
+{
+    char pa[300], pb[300];
+    path_of(pa, sizeof pa, "arch-a.db");
+    path_of(pb, sizeof pb, "arch-b.db");
+    mb_store *st[2] = {open_path(pa), open_path(pb)};
+    static const char *const meters[] = {"A1", "A2", "A3", "A4"};
+    mb_error e;
+    mb_apply_stats x[2];
+    int64_t jan1 = mb_days_from_civil(2024, 1, 1);
+    int64_t mar10 = mb_days_from_civil(2024, 3, 10);
+#define BOTH(call)                                                         \
+    for (int k_ = 0; k_ < 2; k_++) {                                       \
+        mb_store *s = st[k_];                                              \
+        mb_apply_stats *out = &x[k_];                                      \
+        MB_CHECK((call) == MB_OK);                                         \
+    }                                                                      \
+    MB_CHECK(x[0].added == x[1].added && x[0].changed == x[1].changed &&   \
+             x[0].unchanged == x[1].unchanged)
+
+    /* Jan 1 to Mar 10; A3 has a second channel with a gap. */
+    BOTH(put_days(s, "f1", "A1", "E1", jan1, 70, 0, PER_DAY, 1000, 10, out,
+                  &e));
+    BOTH(put_days(s, "f2", "A2", "E1", jan1 + 3, 60, 0, PER_DAY, 2000, 10,
+                  out, &e));
+    BOTH(put_days(s, "f3", "A3", "E1", jan1, 70, 0, PER_DAY, 3000, 10, out,
+                  &e));
+    BOTH(put_days(s, "f3b", "A3", "B1", jan1 + 40, 20, 4, 30, 3500, 10, out,
+                  &e));
+    mb_store_digest d0;
+    char *before = view_of(st[0], meters, 4, &d0);
+
+    mb_compact_stats cs;
+    MB_CHECK(mb_store_compact(st[0], 0, &cs, &e) == MB_OK);
+    MB_CHECK(cs.months == 2); /* January and February; March is open */
+    MB_CHECK(cs.days == 60 + 57 + 60 + 20);
+    mb_store_digest d1;
+    char *after = view_of(st[0], meters, 4, &d1);
+    MB_CHECK(!strcmp(before, after));
+    MB_CHECK_STR(d0.hex, d1.hex);
+    free(before);
+    free(after);
+    /* Nothing more to archive; a keep of 40 days archives nothing. */
+    MB_CHECK(mb_store_compact(st[0], 0, &cs, &e) == MB_OK && !cs.months);
+    MB_CHECK(same_view(st[0], st[1], meters, 4));
+
+    /* Late data and newer corrections into archived months: a new meter
+     * in February, a new day in December, a whole day and part of a day
+     * replaced, a new channel. */
+    BOTH(put_days(s, "g1", "A4", "E1", jan1 + 35, 10, 0, PER_DAY, 4000, 10,
+                  out, &e));
+    BOTH(put_days(s, "g2", "A1", "E1", jan1 - 5, 2, 0, PER_DAY, 900, 10, out,
+                  &e));
+    BOTH(put_days(s, "g3", "A1", "E1", jan1 + 14, 1, 0, PER_DAY, 1500, 20,
+                  out, &e));
+    BOTH(put_days(s, "g4", "A2", "E1", jan1 + 30, 3, 10, 20, 2500, 20, out,
+                  &e));
+    BOTH(put_days(s, "g5", "A2", "B1", jan1 + 20, 5, 0, PER_DAY, 2600, 10,
+                  out, &e));
+    MB_CHECK(x[0].added == 5 * PER_DAY);
+    MB_CHECK(same_view(st[0], st[1], meters, 4));
+    /* Older versions into archived days go to history; a same-version
+     * tie is settled the same way. */
+    BOTH(put_days(s, "h1", "A1", "E1", jan1 + 15, 2, 0, PER_DAY, 1700, 5,
+                  out, &e));
+    MB_CHECK(x[0].unchanged == 2 * PER_DAY && !x[0].changed);
+    BOTH(put_days(s, "h2", "A3", "E1", jan1 + 2, 1, 0, PER_DAY, 3001, 10,
+                  out, &e));
+    MB_CHECK(x[0].changed + x[0].unchanged == PER_DAY);
+    /* Replays: nothing changes. */
+    BOTH(put_days(s, "g3r", "A1", "E1", jan1 + 14, 1, 0, PER_DAY, 1500, 20,
+                  out, &e));
+    MB_CHECK(x[0].unchanged == PER_DAY);
+    MB_CHECK(same_view(st[0], st[1], meters, 4));
+
+    /* New days after the open month, then archive March too; days that
+     * straddle the boundary in a read range come from both kinds of row. */
+    BOTH(put_days(s, "i1", "A1", "E1", mar10 + 1, 40, 0, PER_DAY, 1100, 10,
+                  out, &e));
+    BOTH(put_days(s, "i2", "A3", "E1", mar10 - 2, 5, 0, PER_DAY, 3100, 30,
+                  out, &e));
+    MB_CHECK(mb_store_compact(st[0], 10, &cs, &e) == MB_OK);
+    MB_CHECK(cs.months == 1);
+    MB_CHECK(same_view(st[0], st[1], meters, 4));
+    BOTH(put_days(s, "i3", "A1", "E1", mar10 - 1, 3, 0, PER_DAY, 1200, 40,
+                  out, &e));
+    MB_CHECK(x[0].changed == 3 * PER_DAY);
+    MB_CHECK(same_view(st[0], st[1], meters, 4));
+    /* Compacting the other store too gives the same again. */
+    MB_CHECK(mb_store_compact(st[1], 0, &cs, &e) == MB_OK);
+    MB_CHECK(cs.months == 4); /* Dec, Jan, Feb, Mar */
+    MB_CHECK(same_view(st[0], st[1], meters, 4));
+    mb_store_close(st[0]);
+    mb_store_close(st[1]);
+#undef BOTH
+}
+
+/* A compaction killed at random moments leaves a store that verifies with
+ * the same digest; the next one finishes the job. */
+static void test_archive_kill9(void)
+{
+    char src[300], path[300];
+    path_of(src, sizeof src, "arch-src.db");
+    path_of(path, sizeof path, "arch-crash.db");
+    mb_store *s = open_path(src);
+    mb_error e;
+    mb_apply_stats x;
+    int64_t jan1 = mb_days_from_civil(2024, 1, 1);
+    for (int m = 0; m < 200; m++) {
+        char meter[32];
+        snprintf(meter, sizeof meter, "K%03d", m);
+        MB_CHECK(put_days(s, meter, meter, "E1", jan1, 130, 0, PER_DAY,
+                          m * 10, 1, &x, &e) == MB_OK);
+    }
+    mb_store_digest want;
+    MB_CHECK(mb_store_verify(s, &want, &e) == MB_OK);
+    mb_store_close(s);
+    srand((unsigned)time(NULL));
+    int rounds = 6, partial = 0;
+    for (int round = 0; round < rounds; round++) {
+        char cmd[700];
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s' && rm -f '%s-wal' '%s-shm'",
+                 src, path, path, path);
+        MB_CHECK(system(cmd) == 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+            mb_store *c = open_path(path);
+            mb_compact_stats cs;
+            _exit(mb_store_compact(c, 0, &cs, &e) ? 3 : 0);
+        }
+        usleep((useconds_t)(rand() % 400000));
+        kill(pid, SIGKILL);
+        int status;
+        waitpid(pid, &status, 0);
+        s = open_path(path);
+        mb_store_digest d;
+        MB_CHECK(mb_store_verify(s, &d, &e) == MB_OK);
+        MB_CHECK_STR(d.hex, want.hex);
+        mb_compact_stats cs;
+        MB_CHECK(mb_store_compact(s, 0, &cs, &e) == MB_OK);
+        if (cs.months > 0 && cs.months < 4)
+            partial++;
+        MB_CHECK(mb_store_verify(s, &d, &e) == MB_OK);
+        MB_CHECK_STR(d.hex, want.hex);
+        mb_store_close(s);
+    }
+    printf("archive kill -9: %d rounds, %d left part of the months\n",
+           rounds, partial);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/mb-store-sqlite-XXXXXX");
@@ -417,6 +703,8 @@ int main(void)
     MB_RUN(test_lock_contention);
     MB_RUN(test_concurrent_batches);
     MB_RUN(test_kill9);
+    MB_RUN(test_archive_same_view);
+    MB_RUN(test_archive_kill9);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
