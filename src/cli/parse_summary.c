@@ -19,7 +19,10 @@ typedef struct {
     char name[MB_ID_MAX + 1];
     mb_unit unit;
     int is_register;
-    mb_strset *meters, *days;
+    mb_strset *days;
+    uint8_t *seen;      /* bit per meter number (mb_summary.meters) */
+    size_t seen_cap;    /* bytes */
+    size_t nmeters;     /* distinct meters in this channel */
     int64_t last_day;   /* last day added to days, to skip repeats */
     int have_day;
     uint64_t values;
@@ -36,6 +39,12 @@ struct mb_summary {
     int nch, last;
     const mb_tz *tz;
     char zone[64];
+    /* Meters of the file, numbered once; consecutive records of the same
+     * meter (its channels) reuse the last number without hashing. */
+    mb_strset *meters;
+    char last_meter[MB_ID_MAX + 1];
+    size_t last_id;
+    int have_meter;
 };
 
 static const char qflags[5] = {'A', 'E', 'S', 'F', 'N'};
@@ -51,9 +60,12 @@ mb_status mb_summary_new(FILE *out, mb_summary **s, mb_error *err)
 static void reset(mb_summary *s)
 {
     for (int i = 0; i < s->nch; i++) {
-        mb_strset_free(s->ch[i].meters);
+        free(s->ch[i].seen);
         mb_strset_free(s->ch[i].days);
     }
+    mb_strset_free(s->meters);
+    s->meters = NULL;
+    s->have_meter = 0;
     s->nch = 0;
     s->last = 0;
     s->active = 0;
@@ -84,7 +96,7 @@ void mb_summary_flush(mb_summary *s)
         snprintf(name, sizeof name, "%s%s", c->is_register ? "reg " : "",
                  c->name);
         fprintf(o, "  %-8s %-6s %8zu %6zu %12llu %20s  %s\n", name,
-                mb_unit_name(c->unit), mb_strset_count(c->meters),
+                mb_unit_name(c->unit), c->nmeters,
                 mb_strset_count(c->days), (unsigned long long)c->values, tot,
                 q);
     }
@@ -138,9 +150,7 @@ static mb_status find_chan(mb_summary *s, const char *name, mb_unit unit,
     snprintf(c->name, sizeof c->name, "%s", name);
     c->unit = unit;
     c->is_register = is_register;
-    mb_status st = mb_strset_new(&c->meters, err);
-    if (!st && (st = mb_strset_new(&c->days, err)))
-        mb_strset_free(c->meters);
+    mb_status st = mb_strset_new(&c->days, err);
     if (st)
         return st;
     s->last = s->nch++;
@@ -152,9 +162,35 @@ static mb_status note(mb_summary *s, chan *c, const char *meter,
                       const char *zone, mb_time t, mb_error *err)
 {
     int added;
-    mb_status st = mb_strset_add(c->meters, meter, strlen(meter), &added, err);
-    if (st)
-        return st;
+    mb_status st;
+    size_t len = strlen(meter);
+    if (!s->have_meter || strcmp(s->last_meter, meter)) {
+        if (!s->meters && (st = mb_strset_new(&s->meters, err)))
+            return st;
+        if ((st = mb_strset_add(s->meters, meter, len, &added, &s->last_id,
+                                err)))
+            return st;
+        memcpy(s->last_meter, meter, len < MB_ID_MAX ? len + 1 : MB_ID_MAX);
+        s->last_meter[MB_ID_MAX] = '\0';
+        s->have_meter = 1;
+    }
+    size_t byte = s->last_id / 8;
+    if (byte >= c->seen_cap) {
+        size_t ncap = c->seen_cap ? c->seen_cap * 2 : 4096;
+        while (ncap <= byte)
+            ncap *= 2;
+        uint8_t *ns = realloc(c->seen, ncap);
+        if (!ns)
+            return mb_error_set(err, MB_ENOMEM, "out of memory");
+        memset(ns + c->seen_cap, 0, ncap - c->seen_cap);
+        c->seen = ns;
+        c->seen_cap = ncap;
+    }
+    uint8_t bit = (uint8_t)(1u << (s->last_id % 8));
+    if (!(c->seen[byte] & bit)) {
+        c->seen[byte] |= bit;
+        c->nmeters++;
+    }
     if (!s->tz || strcmp(s->zone, zone)) {
         if (!(s->tz = mb_tz_get(zone, err)))
             return err->status;
@@ -165,7 +201,7 @@ static mb_status note(mb_summary *s, chan *c, const char *meter,
         return MB_OK;
     c->have_day = 1;
     c->last_day = day;
-    return mb_strset_add(c->days, &day, sizeof day, &added, err);
+    return mb_strset_add(c->days, &day, sizeof day, &added, NULL, err);
 }
 
 mb_status mb_summary_intervals(void *ctx, const mb_interval_block *b,

@@ -11,7 +11,8 @@
 
 typedef struct {
     uint64_t hash;
-    size_t off; /* offset of [len:4][bytes] in the arena; 0 = empty */
+    uint32_t off; /* offset of [len:4][bytes] in the arena; 0 = empty */
+    uint32_t id;  /* order of first addition */
 } slot;
 
 struct mb_strset {
@@ -84,18 +85,22 @@ static mb_status grow(mb_strset *s, mb_error *err)
 }
 
 mb_status mb_strset_add(mb_strset *s, const void *key, size_t len,
-                        int *added, mb_error *err)
+                        int *added, size_t *id, mb_error *err)
 {
-    if (len > UINT32_MAX)
+    if (len > UINT16_MAX)
         return mb_error_set(err, MB_EINVAL, "key too long");
     uint64_t h = fnv1a(key, len);
     size_t i = h & s->mask;
     for (; s->slots[i].off; i = (i + 1) & s->mask)
         if (s->slots[i].hash == h && same(s, s->slots[i].off, key, len)) {
             *added = 0;
+            if (id)
+                *id = s->slots[i].id;
             return MB_OK;
         }
     size_t need = sizeof(uint32_t) + len;
+    if (s->used + need > UINT32_MAX)
+        return mb_error_set(err, MB_ERANGE, "string set over 4 GiB");
     if (s->used + need > s->cap) {
         size_t ncap = s->cap * 2;
         while (s->used + need > ncap)
@@ -110,7 +115,10 @@ mb_status mb_strset_add(mb_strset *s, const void *key, size_t len,
     memcpy(s->arena + s->used, &klen, sizeof klen);
     memcpy(s->arena + s->used + sizeof klen, key, len);
     s->slots[i].hash = h;
-    s->slots[i].off = s->used;
+    s->slots[i].off = (uint32_t)s->used;
+    s->slots[i].id = (uint32_t)s->count;
+    if (id)
+        *id = s->count;
     s->used += need;
     s->count++;
     *added = 1;

@@ -18,9 +18,11 @@ typedef struct mb_strset mb_strset;
 mb_status mb_strset_new(mb_strset **out, mb_error *err);
 void mb_strset_free(mb_strset *s);
 
-/* Adds key (len bytes) if absent; *added says whether it was new. */
+/* Adds key (len bytes) if absent; *added says whether it was new and
+ * *id (may be NULL) gets the key's number: 0, 1, 2... in order of first
+ * addition. */
 mb_status mb_strset_add(mb_strset *s, const void *key, size_t len,
-                        int *added, mb_error *err);
+                        int *added, size_t *id, mb_error *err);
 
 size_t mb_strset_count(const mb_strset *s);
 
