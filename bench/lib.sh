@@ -11,7 +11,9 @@ mkdir -p "$BENCH_DIR"
 seconds() {
   local t0 t1
   t0=$(date +%s.%N)
-  "$@" >/dev/null 2>&1
+  if ! "$@" >/dev/null 2>"$BENCH_DIR/last.err"; then
+    echo "bench: failed: $*" >&2; tail -5 "$BENCH_DIR/last.err" >&2; return 1
+  fi
   t1=$(date +%s.%N)
   echo "$t1 - $t0" | bc -l
 }
