@@ -116,6 +116,7 @@ struct mb_cql_cluster {
     int in_flight;            /* guarded by mu */
     bool stop;
     bool discovered, fatal;
+    mb_cql_stats stats;       /* guarded by mu */
     mb_error open_err;        /* why opening failed */
     mb_status first_async_err;
     mb_error async_err;
@@ -389,6 +390,8 @@ static void finish(mb_cql_cluster *cl, req *r, mb_status st,
             r->wait->err = *err;
         r->wait->done = true;
         cl->in_flight--;
+        cl->stats.completed++;
+        cl->stats.failed += st != MB_OK;
         pthread_cond_broadcast(&cl->cv);
         pthread_mutex_unlock(&cl->mu);
         req_free(r);
@@ -400,6 +403,8 @@ static void finish(mb_cql_cluster *cl, req *r, mb_status st,
         mb_cql_result_free(res);
     }
     pthread_mutex_lock(&cl->mu);
+    cl->stats.completed++;
+    cl->stats.failed += st != MB_OK;
     if (st && !r->cb) {
         if (!cl->async_failures++) {
             cl->first_async_err = st;
@@ -431,6 +436,9 @@ static void fail_or_retry(mb_cql_cluster *cl, req *r, node *n, mb_status st,
     if (n)
         r->tried |= (uint64_t)1 << (node_index(cl, n) % 64);
     if (retryable(cl, r)) {
+        pthread_mutex_lock(&cl->mu);
+        cl->stats.retried++;
+        pthread_mutex_unlock(&cl->mu);
         r->attempts++;
         r->deadline_ms = 0;
         list_push_front(&cl->pending, r);
@@ -956,6 +964,11 @@ static void check_timeouts(mb_cql_cluster *cl, int64_t now)
         r->conn = NULL;
         mb_error_set(&err, MB_ETIMEOUT, "%s: no response within %d ms",
                      n->host, cl->cfg.request_timeout_ms);
+        if (!r->internal) {
+            pthread_mutex_lock(&cl->mu);
+            cl->stats.timeouts++;
+            pthread_mutex_unlock(&cl->mu);
+        }
         fail_or_retry(cl, r, n, MB_ETIMEOUT, &err);
     }
     /* requests that never found a connection */
@@ -1228,6 +1241,13 @@ size_t mb_cql_cluster_nodes(mb_cql_cluster *cl, char (*lines)[128], size_t max)
     }
     pthread_mutex_unlock(&cl->mu);
     return k;
+}
+
+void mb_cql_cluster_stats(mb_cql_cluster *cl, mb_cql_stats *out)
+{
+    pthread_mutex_lock(&cl->mu);
+    *out = cl->stats;
+    pthread_mutex_unlock(&cl->mu);
 }
 
 /* Hands a built request to the I/O thread, waiting for room. */
