@@ -37,6 +37,8 @@ static void usage(FILE *out)
 "                       *_corr files, newer version, quality S/F); files\n"
 "                       duplicated at the same rate (*_dup)\n"
 "  --meters-per-file M  split each day's meters into files of M meters\n"
+"  --consumption-only   channel E1 only: no solar export (B1) and no\n"
+"                       controlled load (E2)\n"
 "  -h, --help           this help\n\n"
 "Files: <fmt>_YYYYMMDD_PPP.csv per day and part (d0010: .txt), and\n"
 "DIR/manifest.txt listing the configuration and every fault. Register\n"
@@ -88,6 +90,7 @@ int mb_cmd_gen(int argc, char **argv)
         {"zone", required_argument, NULL, 'z'},
         {"faults", required_argument, NULL, 'F'},
         {"meters-per-file", required_argument, NULL, 'M'},
+        {"consumption-only", no_argument, NULL, 'E'},
         {"out", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -146,6 +149,9 @@ int mb_cmd_gen(int argc, char **argv)
             break;
         case 'o':
             out.dir = optarg;
+            break;
+        case 'E':
+            cfg.e1_only = true;
             break;
         case 'h':
             usage(stdout);

@@ -19,6 +19,13 @@ typedef struct mb_command {
     const char *summary;
 } mb_command;
 
+int mb_cmd_demo(int argc, char **argv);
+int mb_cmd_parse(int argc, char **argv);
+int mb_cmd_ingest(int argc, char **argv);
+int mb_cmd_files(int argc, char **argv);
+int mb_cmd_reads(int argc, char **argv);
+int mb_cmd_report(int argc, char **argv);
+int mb_cmd_verify(int argc, char **argv);
 int mb_cmd_gen(int argc, char **argv);
 int mb_cmd_cql(int argc, char **argv);
 

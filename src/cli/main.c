@@ -11,7 +11,14 @@
 #include <string.h>
 
 static const mb_command commands[] = {
+    {"demo", mb_cmd_demo, "generate, ingest and report a sample portfolio"},
     {"gen", mb_cmd_gen, "write a deterministic synthetic portfolio"},
+    {"parse", mb_cmd_parse, "read meter data files, write canonical readings"},
+    {"ingest", mb_cmd_ingest, "apply files to the store, each whole or not at all"},
+    {"files", mb_cmd_files, "list the files the store has seen, with outcomes"},
+    {"reads", mb_cmd_reads, "one meter's readings, per interval, day or month"},
+    {"report", mb_cmd_report, "portfolio consumption by month, top consumers, quality"},
+    {"verify", mb_cmd_verify, "check the store and print a digest of its content"},
     {"cql", mb_cmd_cql, "run one CQL statement against Cassandra"},
     {NULL, NULL, NULL},
 };

@@ -144,12 +144,12 @@ void mb_gen_meter_init(const mb_gen_model *m, uint32_t index,
     mt->heat_pm = (int32_t)draw(k, 2, 50, 700);
     mt->cool_pm = (int32_t)draw(k, 3, 0, 450);
     mt->shift_min = (int32_t)draw(k, 4, -60, 60);
-    if (draw(k, 5, 0, 99) < (mt->business ? 20 : 30)) {
+    if (!m->cfg.e1_only && draw(k, 5, 0, 99) < (mt->business ? 20 : 30)) {
         mt->has[MB_GEN_B1] = true;
         mt->solar_w = draw(k, 6, 2000, mt->business ? 30000 : 8000);
     }
     /* controlled load (hot water) only exists in the NEM */
-    if (m->cfg.ids == MB_GEN_IDS_NMI && !mt->business &&
+    if (!m->cfg.e1_only && m->cfg.ids == MB_GEN_IDS_NMI && !mt->business &&
         draw(k, 7, 0, 99) < 25) {
         mt->has[MB_GEN_E2] = true;
         mt->cl_w = draw(k, 8, 1800, 4800);

@@ -81,6 +81,8 @@ typedef struct mb_gen_config {
     bool southern;       /* seasons of the southern hemisphere */
     mb_gen_ids ids;
     uint32_t fault_ppm;  /* faulty meter-days per million */
+    bool e1_only;        /* consumption channel only: no solar, no
+                            controlled load (benchmarks: 48 values a day) */
 } mb_gen_config;
 
 /* The model: configuration plus the daily shape tables. */

@@ -1,0 +1,425 @@
+/*
+ * test_store_sqlite.c - what only the embedded backend promises: surviving
+ * kill -9 at any moment, several processes on one file (leases, batches),
+ * detection of damaged rows, its default location, and its own rules for
+ * blocks it cannot place (misaligned intervals, a meter in two zones).
+ */
+#include "core/datetime.h"
+#include "store/store.h"
+
+#include "mbtest.h"
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char dir[256];
+
+static void path_of(char *buf, size_t cap, const char *name)
+{
+    snprintf(buf, cap, "%s/%s", dir, name);
+}
+
+static mb_store *open_path(const char *path)
+{
+    mb_store *s;
+    mb_error e;
+    if (mb_store_open(path, &s, &e)) {
+        fprintf(stderr, "open %s: %s\n", path, e.msg);
+        exit(2);
+    }
+    return s;
+}
+
+static mb_time day_start(int64_t day)
+{
+    return day * 86400 - 36000; /* +10:00 */
+}
+
+#define PER_DAY 48
+#define DAYS 40
+
+/* One batch: meter M<tag>, DAYS days of half hours, as file <tag>. */
+static mb_status apply_batch(mb_store *s, const char *tag, mb_error *e)
+{
+    static mb_decimal v[PER_DAY];
+    static mb_quality q[PER_DAY];
+    for (int i = 0; i < PER_DAY; i++) {
+        v[i] = (mb_decimal){i * 7 + 1, 2};
+        q[i] = (mb_quality){MB_Q_ACTUAL, 0, MB_REASON_NONE};
+    }
+    char meter[64];
+    snprintf(meter, sizeof meter, "M%s", tag);
+    mb_batch *b;
+    mb_status st = mb_store_begin(s, &b, e);
+    if (st)
+        return st;
+    int64_t d0 = mb_days_from_civil(2024, 1, 1);
+    for (int d = 0; d < DAYS && st == MB_OK; d++) {
+        mb_interval_block blk = {
+            .meter = meter, .channel = "E1", .zone = "+10:00",
+            .unit = MB_UNIT_KWH, .start = day_start(d0 + d), .interval = 1800,
+            .count = PER_DAY, .values = v, .quality = q, .version = 1};
+        st = mb_batch_intervals(b, &blk, e);
+    }
+    if (st) {
+        mb_batch_abort(b);
+        return st;
+    }
+    mb_file_record f = {0};
+    unsigned long h = 5381;
+    for (const char *p = tag; *p; p++)
+        h = h * 33 + (unsigned char)*p;
+    snprintf(f.digest, sizeof f.digest, "%016lx%016lx%016lx%016lx", h, h, h,
+             h);
+    f.name = tag;
+    f.outcome = MB_FILE_APPLIED;
+    f.format = MB_FORMAT_NEM12;
+    f.values = PER_DAY * DAYS;
+    mb_apply_stats stats;
+    return mb_batch_commit(b, &f, &stats, e);
+}
+
+static mb_status count_values(void *ctx, const mb_interval_row *r,
+                              mb_error *e)
+{
+    (void)r;
+    (void)e;
+    (*(int *)ctx)++;
+    return MB_OK;
+}
+
+static int values_of(mb_store *s, const char *meter)
+{
+    int n = 0;
+    mb_range_query q = {meter, NULL, 0, (mb_time)1 << 40, false};
+    mb_error e;
+    if (mb_store_read(s, &q, count_values, &n, &e))
+        return -1;
+    return n;
+}
+
+/* Names of applied files and meters with data, collected first: callbacks
+ * must not call back into the store. */
+#define MAXN 4096
+typedef struct names {
+    int n;
+    bool bad;
+    char name[MAXN][32];
+} names;
+
+static mb_status collect_file(void *ctx, const mb_file_record *r,
+                              mb_error *e)
+{
+    (void)e;
+    names *l = ctx;
+    if (r->outcome != MB_FILE_APPLIED || l->n == MAXN)
+        l->bad = true;
+    else
+        snprintf(l->name[l->n++], 32, "M%s", r->name);
+    return MB_OK;
+}
+
+static mb_status collect_meter(void *ctx, const mb_series_info *si,
+                               mb_error *e)
+{
+    (void)e;
+    names *l = ctx;
+    if (l->n == MAXN)
+        l->bad = true;
+    else
+        snprintf(l->name[l->n++], 32, "%s", si->meter);
+    return MB_OK;
+}
+
+/* Every applied file's meter holds all its values, and every meter with
+ * data comes from an applied file. Returns the number of files. */
+static int check_whole(mb_store *s)
+{
+    static names files, meters;
+    memset(&files, 0, sizeof files);
+    memset(&meters, 0, sizeof meters);
+    mb_error e;
+    MB_CHECK(mb_store_files(s, collect_file, &files, &e) == MB_OK);
+    MB_CHECK(mb_store_series(s, collect_meter, &meters, &e) == MB_OK);
+    MB_CHECK(!files.bad && !meters.bad);
+    for (int i = 0; i < files.n; i++) {
+        int n = values_of(s, files.name[i]);
+        if (n != PER_DAY * DAYS)
+            fprintf(stderr, "file of %s applied but %d values\n",
+                    files.name[i], n);
+        MB_CHECK(n == PER_DAY * DAYS);
+    }
+    MB_CHECK(meters.n == files.n);
+    for (int i = 0; i < meters.n; i++) {
+        bool known = false;
+        for (int j = 0; j < files.n && !known; j++)
+            known = !strcmp(meters.name[i], files.name[j]);
+        if (!known)
+            fprintf(stderr, "meter %s has data but no file record\n",
+                    meters.name[i]);
+        MB_CHECK(known);
+    }
+    return files.n;
+}
+
+/* A child applies batches in a loop; it is killed at random moments. */
+static void test_kill9(void)
+{
+    char path[300];
+    path_of(path, sizeof path, "crash.db");
+    srand((unsigned)time(NULL));
+    int rounds = 25;
+    for (int round = 0; round < rounds; round++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            mb_store *s = open_path(path);
+            mb_error e;
+            for (int k = 0;; k++) {
+                char tag[32];
+                snprintf(tag, sizeof tag, "r%dk%d", round, k);
+                if (apply_batch(s, tag, &e)) {
+                    fprintf(stderr, "child: %s\n", e.msg);
+                    _exit(3);
+                }
+            }
+        }
+        usleep((useconds_t)(20000 + rand() % 150000));
+        kill(pid, SIGKILL);
+        int status;
+        waitpid(pid, &status, 0);
+        MB_CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    }
+    mb_store *s = open_path(path);
+    mb_store_digest d;
+    mb_error e;
+    MB_CHECK(mb_store_verify(s, &d, &e) == MB_OK);
+    int files = check_whole(s);
+    MB_CHECK(files > 0);
+    MB_CHECK(d.series == (uint64_t)files);
+    MB_CHECK(d.values == (uint64_t)files * PER_DAY * DAYS);
+    printf("kill -9: %d rounds, %d batches committed, all whole\n", rounds,
+           files);
+    mb_store_close(s);
+}
+
+/* Two processes take turns on one lease; never both inside. */
+static void test_lock_contention(void)
+{
+    char path[300];
+    path_of(path, sizeof path, "locks.db");
+    volatile int *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+                                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    MB_CHECK(shared != MAP_FAILED);
+    if (shared == MAP_FAILED)
+        return;
+    shared[0] = 0; /* holders inside */
+    shared[1] = 0; /* violations */
+    shared[2] = 0; /* entries */
+    pid_t kids[2];
+    for (int k = 0; k < 2; k++) {
+        kids[k] = fork();
+        if (kids[k] == 0) {
+            mb_store *s = open_path(path);
+            char owner[32];
+            snprintf(owner, sizeof owner, "proc%d", k);
+            mb_error e;
+            for (int i = 0; i < 100; i++) {
+                bool taken = false;
+                while (!taken) {
+                    if (mb_store_lock(s, "file:x", owner, 10000, &taken,
+                                      &e)) {
+                        fprintf(stderr, "lock: %s\n", e.msg);
+                        _exit(3);
+                    }
+                    if (!taken)
+                        usleep(100);
+                }
+                if (__sync_add_and_fetch(&shared[0], 1) != 1)
+                    __sync_add_and_fetch(&shared[1], 1);
+                __sync_add_and_fetch(&shared[2], 1);
+                usleep(200);
+                if (mb_store_lock_renew(s, "file:x", owner, 10000, &e))
+                    __sync_add_and_fetch(&shared[1], 1);
+                __sync_sub_and_fetch(&shared[0], 1);
+                if (mb_store_unlock(s, "file:x", owner, &e))
+                    _exit(3);
+            }
+            mb_store_close(s);
+            _exit(0);
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        int status;
+        waitpid(kids[k], &status, 0);
+        MB_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    MB_CHECK(shared[1] == 0);
+    MB_CHECK(shared[2] == 200);
+    munmap((void *)shared, 4096);
+}
+
+/* Two processes apply batches into one file at the same time. */
+static void test_concurrent_batches(void)
+{
+    char path[300];
+    path_of(path, sizeof path, "two.db");
+    pid_t kids[2];
+    for (int k = 0; k < 2; k++) {
+        kids[k] = fork();
+        if (kids[k] == 0) {
+            mb_store *s = open_path(path);
+            mb_error e;
+            for (int i = 0; i < 8; i++) {
+                char tag[32];
+                snprintf(tag, sizeof tag, "p%di%d", k, i);
+                if (apply_batch(s, tag, &e)) {
+                    fprintf(stderr, "batch: %s\n", e.msg);
+                    _exit(3);
+                }
+            }
+            mb_store_close(s);
+            _exit(0);
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        int status;
+        waitpid(kids[k], &status, 0);
+        MB_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    mb_store *s = open_path(path);
+    mb_store_digest d;
+    mb_error e;
+    MB_CHECK(mb_store_verify(s, &d, &e) == MB_OK);
+    MB_CHECK(d.series == 16 && d.values == 16 * PER_DAY * DAYS);
+    MB_CHECK(check_whole(s) == 16);
+    /* a handle that cached series before another process added more */
+    mb_store *s2 = open_path(path);
+    MB_CHECK(apply_batch(s, "late1", &e) == MB_OK);
+    MB_CHECK(apply_batch(s2, "late2", &e) == MB_OK);
+    MB_CHECK(apply_batch(s, "late2", &e) == MB_OK); /* replay via s */
+    MB_CHECK(mb_store_verify(s, &d, &e) == MB_OK);
+    MB_CHECK(d.series == 18);
+    mb_store_close(s2);
+    mb_store_close(s);
+}
+
+/* A damaged day row is found by verify and by reads, not crashed on. */
+static void test_damage_detected(void)
+{
+    char path[300];
+    path_of(path, sizeof path, "damage.db");
+    mb_store *s = open_path(path);
+    mb_error e;
+    MB_CHECK(apply_batch(s, "dmg", &e) == MB_OK);
+    mb_store_digest d;
+    MB_CHECK(mb_store_verify(s, &d, &e) == MB_OK);
+    sqlite3 *db;
+    MB_CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    MB_CHECK(sqlite3_exec(db, "UPDATE days SET data = x'01ff7f'"
+                          " WHERE id = (SELECT min(id) FROM days)",
+                          NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    MB_CHECK(mb_store_verify(s, &d, &e) == MB_EFORMAT);
+    MB_CHECK(strstr(e.msg, "day row") != NULL);
+    MB_CHECK(values_of(s, "Mdmg") == -1);
+    mb_store_close(s);
+}
+
+/* What the embedded store cannot place is refused without harm. */
+static void test_refusals(void)
+{
+    char path[300];
+    path_of(path, sizeof path, "refuse.db");
+    mb_store *s = open_path(path);
+    mb_decimal v[4] = {{1, 0}, {2, 0}, {3, 0}, {4, 0}};
+    mb_quality q[4];
+    for (int i = 0; i < 4; i++)
+        q[i] = (mb_quality){MB_Q_ACTUAL, 0, MB_REASON_NONE};
+    int64_t d0 = mb_days_from_civil(2024, 2, 1);
+    mb_interval_block ok = {
+        .meter = "R1", .channel = "E1", .zone = "+10:00",
+        .unit = MB_UNIT_KWH, .start = day_start(d0), .interval = 1800,
+        .count = 4, .values = v, .quality = q, .version = 1};
+    mb_batch *b;
+    mb_error e;
+    MB_CHECK(mb_store_begin(s, &b, &e) == MB_OK);
+    MB_CHECK(mb_batch_intervals(b, &ok, &e) == MB_OK);
+    /* off the half-hour grid of the local day */
+    mb_interval_block odd = ok;
+    odd.start += 600;
+    MB_CHECK(mb_batch_intervals(b, &odd, &e) == MB_EFORMAT);
+    /* the same meter in another zone */
+    mb_interval_block zone = ok;
+    zone.zone = "Europe/London";
+    MB_CHECK(mb_batch_intervals(b, &zone, &e) == MB_EFORMAT);
+    MB_CHECK(strstr(e.msg, "zone") != NULL);
+    /* the same series in another unit */
+    mb_interval_block unit = ok;
+    unit.unit = MB_UNIT_KVARH;
+    MB_CHECK(mb_batch_intervals(b, &unit, &e) == MB_EFORMAT);
+    /* an unknown zone for a new meter */
+    mb_interval_block nozone = ok;
+    nozone.meter = "R2";
+    nozone.zone = "Mars/Olympus";
+    MB_CHECK(mb_batch_intervals(b, &nozone, &e) != MB_OK);
+    /* the batch is still good: the refused blocks changed nothing */
+    mb_file_record f = {.outcome = MB_FILE_APPLIED, .name = "refuse"};
+    memset(f.digest, 'a', 64);
+    mb_apply_stats st;
+    MB_CHECK(mb_batch_commit(b, &f, &st, &e) == MB_OK);
+    MB_CHECK(st.added == 4);
+    MB_CHECK(values_of(s, "R1") == 4);
+    MB_CHECK(values_of(s, "R2") == 0);
+    mb_store_digest d;
+    MB_CHECK(mb_store_verify(s, &d, &e) == MB_OK);
+    MB_CHECK(d.series == 1 && d.values == 4);
+    mb_store_close(s);
+}
+
+static void test_default_uri(void)
+{
+    char buf[4096], want[4096];
+    setenv(MB_STORE_ENV, "/some/where.db", 1);
+    MB_CHECK_STR(mb_store_default_uri(buf, sizeof buf), "/some/where.db");
+    unsetenv(MB_STORE_ENV);
+    char xdg[300];
+    path_of(xdg, sizeof xdg, "xdg");
+    setenv("XDG_DATA_HOME", xdg, 1);
+    snprintf(want, sizeof want, "%s/meterbase/meterbase.db", xdg);
+    MB_CHECK_STR(mb_store_default_uri(buf, sizeof buf), want);
+    /* the folder is made, so the store opens */
+    mb_store *s = open_path(buf);
+    mb_store_close(s);
+    unsetenv("XDG_DATA_HOME");
+    setenv("HOME", dir, 1);
+    snprintf(want, sizeof want, "%s/.local/share/meterbase/meterbase.db",
+             dir);
+    MB_CHECK_STR(mb_store_default_uri(buf, sizeof buf), want);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/mb-store-sqlite-XXXXXX");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 2;
+    }
+    MB_RUN(test_refusals);
+    MB_RUN(test_damage_detected);
+    MB_RUN(test_default_uri);
+    MB_RUN(test_lock_contention);
+    MB_RUN(test_concurrent_batches);
+    MB_RUN(test_kill9);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    return MB_DONE();
+}
