@@ -29,7 +29,7 @@ typedef struct backend {
 } backend;
 
 static const backend backends[] = {
-    {"cassandra://", "cassandra", NULL}, /* store_cassandra.c, not built yet */
+    {"cassandra://", "cassandra", mb_store_cassandra_open},
     {"file:", "embedded", mb_store_sqlite_open},
     {"", "embedded", mb_store_sqlite_open},
 };

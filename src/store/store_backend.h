@@ -61,6 +61,8 @@ struct mb_batch {
 /* Backends. `target` is the URI with its scheme removed. */
 mb_status mb_store_sqlite_open(const char *target, mb_store **out,
                                mb_error *err);
+mb_status mb_store_cassandra_open(const char *target, mb_store **out,
+                                  mb_error *err);
 
 /* ---- the digest of the current view ------------------------------------ */
 
