@@ -320,7 +320,8 @@ mb_status mb_cql_stmt_set_paging_state(mb_cql_stmt *st,
                                        mb_error *err);
 
 /* Runs a statement and waits for its result. A schema change also waits
- * (10 s at most) until the live nodes agree on the schema version. */
+ * (20 s at most) until the live nodes agree on the schema version, as the
+ * node that made the change sees them. */
 mb_status mb_cql_execute(mb_cql_cluster *cl, const mb_cql_stmt *st,
                          mb_cql_result **out, mb_error *err);
 /* Shortcut: a simple statement without parameters at level cl. */

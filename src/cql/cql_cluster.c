@@ -33,9 +33,10 @@
  * Idempotent requests move to the next node after a lost connection, a
  * client timeout, Overloaded or IsBootstrapping; others fail. Unprepared
  * answers re-prepare the statement on that node and send it again.
- * After a synchronous schema change the caller waits until the control
- * node and its live peers report one schema version (system.local/peers),
- * so the next statement sees the change whichever node runs it.
+ * After a synchronous schema change the caller waits until the node that
+ * made the change and its live peers report one schema version
+ * (system.local/peers), so the next statement sees the change whichever
+ * node runs it.
  */
 #include "cql/cql_conn.h"
 #include "cql/cql_stmt.h"
@@ -1315,7 +1316,7 @@ static mb_cql_result *query_on(mb_cql_cluster *cl, node *n, const char *cql)
     return res;
 }
 
-/* Do the control node and its live peers report one schema version? */
+/* Do node ctl and its live peers report one schema version? */
 static bool schema_agreed(mb_cql_cluster *cl, node *ctl)
 {
     mb_cql_result *local = query_on(cl, ctl, "SELECT schema_version FROM "
@@ -1344,16 +1345,22 @@ static bool schema_agreed(mb_cql_cluster *cl, node *ctl)
     return agreed;
 }
 
-/* After a schema change: wait (10 s at most) until the live nodes agree,
- * so that the next statement, on any node, sees the change. */
-static void wait_schema_agreement(mb_cql_cluster *cl)
+/* After a schema change made by node `host`: wait (20 s at most) until
+ * the live nodes agree, so that the next statement, on any node, sees the
+ * change. Asked of the node that made the change: it has the new version,
+ * and its peers' versions (gossip) change only once they applied it.
+ * Another node (the control node) may not have heard of the change yet and
+ * see everybody agree on the old version. */
+static void wait_schema_agreement(mb_cql_cluster *cl, const char *host)
 {
-    int64_t until = now_ms() + 10000;
+    int64_t until = now_ms() + 20000;
     while (now_ms() < until) {
         pthread_mutex_lock(&cl->mu);
-        node *ctl = cl->control_node;
+        node *by = node_find(cl, host);
+        if (!by || by->removed || !by->up)
+            by = cl->control_node;
         pthread_mutex_unlock(&cl->mu);
-        if (!ctl || schema_agreed(cl, ctl))
+        if (!by || schema_agreed(cl, by))
             return;
         usleep(100000);
     }
@@ -1364,7 +1371,7 @@ static mb_status run_sync(mb_cql_cluster *cl, mb_cql_request *rq,
 {
     mb_status st = run_on(cl, rq, NULL, out, err);
     if (!st && (*out)->kind == MB_CQL_RESULT_SCHEMA_CHANGE)
-        wait_schema_agreement(cl);
+        wait_schema_agreement(cl, (*out)->host);
     return st;
 }
 
