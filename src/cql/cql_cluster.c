@@ -92,7 +92,10 @@ struct req {
     req *parent;             /* a re-prepare: the request to resend */
     const char *internal_query;
     const mb_cql_prepared *reprep; /* a re-prepare: the statement */
-    node *force_node;        /* re-prepared on / sent to this node only */
+    node *force_node;        /* send to this node only (next send) */
+    bool pinned;             /* force_node for good: asked for by the caller
+                              * (system queries); a re-prepared request is
+                              * only sent once to where it was prepared */
     mb_cql_conn *force_conn; /* REGISTER and discovery: this connection */
     uint64_t tried;          /* bit i: node i failed this request */
     int attempts, reprepares;
@@ -421,7 +424,7 @@ static void finish(mb_cql_cluster *cl, req *r, mb_status st,
 /* Idempotent, under the attempt limit, and some other node is left. */
 static bool retryable(const mb_cql_cluster *cl, const req *r)
 {
-    if (!r->rq.idempotent || r->internal || r->force_node || r->attempts >= 3)
+    if (!r->rq.idempotent || r->internal || r->pinned || r->attempts >= 3)
         return false;
     for (size_t i = 0; i < cl->nnodes; i++)
         if (!cl->nodes[i]->removed && cl->nodes[i]->up &&
@@ -441,6 +444,7 @@ static void fail_or_retry(mb_cql_cluster *cl, req *r, node *n, mb_status st,
         cl->stats.retried++;
         pthread_mutex_unlock(&cl->mu);
         r->attempts++;
+        r->force_node = NULL; /* re-prepared there: elsewhere now */
         r->deadline_ms = 0;
         list_push_front(&cl->pending, r);
         return;
@@ -473,9 +477,14 @@ static bool try_send(mb_cql_cluster *cl, req *r, mb_error *err)
             finish(cl, r, MB_EUNAVAILABLE, NULL, err);
             return true;
         }
-    } else if (r->force_node) {
+    } else if (r->force_node && r->pinned && !r->force_node->up) {
+        mb_error_set(err, MB_EUNAVAILABLE, "%s is down", r->force_node->host);
+        finish(cl, r, MB_EUNAVAILABLE, NULL, err);
+        return true;
+    } else if (r->force_node && r->force_node->up) {
         c = least_busy(cl, r->force_node);
     } else {
+        r->force_node = NULL; /* re-prepared on a node now down */
         node *plan[64];
         size_t n = query_plan(cl, r->rq.has_token, r->rq.token, cl->rr++,
                               plan, 64);
@@ -581,7 +590,8 @@ static void on_response(void *owner, mb_cql_conn *c, void *ctx,
     }
     st = mb_cql_error_status(&se, &err);
     mb_error_prefix(&err, "%s", n->host);
-    if (se.code == MB_CQL_ERR_UNPREPARED && r->rq.npreps && r->reprepares < 2) {
+    if (se.code == MB_CQL_ERR_UNPREPARED && r->rq.npreps &&
+        r->reprepares < 2 + r->attempts) { /* once or twice per node tried */
         const mb_cql_prepared *p = NULL;
         for (size_t i = 0; i < r->rq.npreps && !p; i++) {
             size_t idn;
@@ -596,6 +606,7 @@ static void on_response(void *owner, mb_cql_conn *c, void *ctx,
             child->reprep = p;
             child->parent = r;
             child->force_node = n;
+            child->pinned = true;
             child->internal = reprepared;
             if (!child->rq.frame.oom) {
                 list_push_front(&cl->pending, child);
@@ -628,6 +639,11 @@ static void reprepared(mb_cql_cluster *cl, req *child, mb_status st,
                               child->force_node->host);
     }
     mb_cql_result_free(res);
+    if (st == MB_EUNAVAILABLE || st == MB_ETIMEOUT) { /* the node, not the
+                                                       * statement */
+        fail_or_retry(cl, parent, child->force_node, st, err);
+        return;
+    }
     if (st) {
         finish(cl, parent, st, NULL, err);
         return;
@@ -1266,6 +1282,7 @@ static mb_status submit(mb_cql_cluster *cl, mb_cql_request *rq,
     r->ctx = ctx;
     r->wait = w;
     r->force_node = force;
+    r->pinned = force != NULL;
     pthread_mutex_lock(&cl->mu);
     while (cl->in_flight >= cl->cfg.max_in_flight && !cl->stop)
         pthread_cond_wait(&cl->cv, &cl->mu);
