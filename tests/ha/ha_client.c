@@ -43,7 +43,7 @@ typedef struct opts {
     const char *hosts, *ks, *ack, *stop_file, *key;
     mb_cql_consistency cl;
     long first, count;
-    int meters, rf, retry_for, inflight;
+    int meters, rf, retry_for, inflight, pause_ms;
     bool quiet;
 } opts;
 
@@ -351,6 +351,8 @@ static int cmd_ingest(const opts *o)
             perr[npending][0] = '\0';
             if (!apply_file(&g, f, perr[npending], ERRCAP))
                 pending[npending++] = f;
+            if (o->pause_ms)
+                usleep((useconds_t)o->pause_ms * 1000);
         } else if (!npending) {
             break;
         } else if (now_ms() - last_new > (int64_t)o->retry_for * 1000) {
@@ -645,6 +647,7 @@ static void usage(FILE *out)
             "  --stop-file F   ingest/counter run until F exists\n"
             "  --retry-for S   keep replaying pending files S seconds\n"
             "  --ack F         acknowledged files (appended / read)\n"
+            "  --pause-ms N    ingest: pause between new files\n"
             "  --key K         counter row   --inflight N   --quiet\n");
 }
 
@@ -691,6 +694,8 @@ int main(int argc, char **argv)
             o.retry_for = atoi(v);
         else if (!strcmp(a, "--inflight"))
             o.inflight = atoi(v);
+        else if (!strcmp(a, "--pause-ms"))
+            o.pause_ms = atoi(v);
         else if (!strcmp(a, "--cl")) {
             if (mb_cql_consistency_parse(v, &o.cl, &err)) {
                 fprintf(stderr, "%s\n", err.msg);
@@ -701,7 +706,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (o.meters < 1 || o.meters > 999 || o.inflight < 1) {
+    if (o.meters < 1 || o.meters > 999 || o.inflight < 1 || o.pause_ms < 0) {
         usage(stderr);
         return 2;
     }
