@@ -108,17 +108,6 @@ static mb_status month_of(fold_ctx *c, int64_t key, mb_report_month **out,
     return MB_OK;
 }
 
-static int qindex(char flag)
-{
-    switch (flag) {
-    case 'A': return 0;
-    case 'E': return 1;
-    case 'S': return 2;
-    case 'F': return 3;
-    default: return 4;
-    }
-}
-
 static mb_status fold(void *ctx, const mb_interval_row *row, mb_error *err)
 {
     fold_ctx *c = ctx;
@@ -127,7 +116,7 @@ static mb_status fold(void *ctx, const mb_interval_row *row, mb_error *err)
     if (day < c->from_day || day > c->to_day)
         return MB_OK;
     r->values++;
-    r->quality[qindex(row->quality.flag)]++;
+    r->quality[mb_quality_index(row->quality.flag)]++;
     if (!c->kind)
         return MB_OK;
     int y, m, d;

@@ -168,17 +168,6 @@ static mb_status note(mb_summary *s, chan *c, const char *meter,
     return mb_strset_add(c->days, &day, sizeof day, &added, err);
 }
 
-static int qindex(char flag)
-{
-    switch (flag) {
-    case 'A': return 0;
-    case 'E': return 1;
-    case 'S': return 2;
-    case 'F': return 3;
-    default: return 4;
-    }
-}
-
 mb_status mb_summary_intervals(void *ctx, const mb_interval_block *b,
                                mb_error *err)
 {
@@ -191,7 +180,7 @@ mb_status mb_summary_intervals(void *ctx, const mb_interval_block *b,
         return st;
     c->values += b->count;
     for (uint32_t i = 0; i < b->count; i++)
-        c->quality[qindex(b->quality[i].flag)]++;
+        c->quality[mb_quality_index(b->quality[i].flag)]++;
     /* Fast path: a block's values usually share one scale and their sum
      * fits in 64 bits; otherwise add them one by one. */
     int64_t acc = 0;
@@ -221,7 +210,7 @@ mb_status mb_summary_register(void *ctx, const mb_register_read *r,
     if (st)
         return st;
     c->values++;
-    c->quality[qindex(r->quality.flag)]++;
+    c->quality[mb_quality_index(r->quality.flag)]++;
     /* Register values are cumulative: the total is not meaningful, but the
      * sum of reads makes two summaries comparable. */
     if (mb_decimal_sum_add(&c->total, r->value))

@@ -38,6 +38,19 @@ enum {
 
 #define MB_REASON_NONE 0xFFFF
 
+/* Position 0..4 of a flag in the order A E S F N (unknown flags count as
+ * N), for per-quality counters. */
+static inline int mb_quality_index(char flag)
+{
+    switch (flag) {
+    case MB_Q_ACTUAL: return 0;
+    case MB_Q_ESTIMATED: return 1;
+    case MB_Q_SUBSTITUTED: return 2;
+    case MB_Q_FINAL: return 3;
+    default: return 4;
+    }
+}
+
 typedef struct mb_quality {
     char flag;        /* one of MB_Q_* */
     uint8_t method;   /* method flag (NEM 11..79), 0 when none */

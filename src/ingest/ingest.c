@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -275,6 +276,43 @@ static mb_status quarantine(const char *dir, const char *path,
     return MB_OK;
 }
 
+/* True when owner names a process of this host ("host:pid") that no
+ * longer exists: its lease outlived it (kill -9, crash) and may be taken
+ * over at once instead of waiting for it to expire. */
+static bool holder_is_dead(const char *owner)
+{
+    const char *colon = strrchr(owner, ':');
+    char host[64] = "localhost";
+    gethostname(host, sizeof host - 1);
+    if (!colon || (size_t)(colon - owner) != strlen(host) ||
+        strncmp(owner, host, strlen(host)))
+        return false;
+    char *end;
+    long pid = strtol(colon + 1, &end, 10);
+    if (*end || pid <= 0 || pid == (long)getpid())
+        return false;
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* Take the file's lease, releasing one left by a dead local holder. */
+static mb_status take_lease(mb_store *s, const char *lease, const char *owner,
+                            bool *taken, mb_error *err)
+{
+    mb_status st = mb_store_lock(s, lease, owner, LEASE_MS, taken, err);
+    if (st || *taken)
+        return st;
+    char holder[256];
+    bool held;
+    if ((st = mb_store_lock_holder(s, lease, holder, sizeof holder, &held,
+                                   err)))
+        return st;
+    if (!held || !holder_is_dead(holder))
+        return MB_OK;
+    if ((st = mb_store_unlock(s, lease, holder, err)))
+        return st;
+    return mb_store_lock(s, lease, owner, LEASE_MS, taken, err);
+}
+
 static mb_status ingest_one(mb_store *s, const char *path,
                             const mb_ingest_opts *o, const char *owner,
                             mb_ingest_totals *t, mb_error *err)
@@ -299,7 +337,7 @@ static mb_status ingest_one(mb_store *s, const char *path,
     if ((st = mb_store_file_get(s, rec.digest, &old, &found, err)))
         return st;
     if (!(found && old.outcome == MB_FILE_APPLIED)) {
-        if ((st = mb_store_lock(s, lease, owner, LEASE_MS, &taken, err)))
+        if ((st = take_lease(s, lease, owner, &taken, err)))
             return st;
         /* Someone may have finished it while we were not holding it. */
         if (taken && (st = mb_store_file_get(s, rec.digest, &old, &found, err)))

@@ -358,6 +358,16 @@ mb_status mb_store_unlock(mb_store *s, const char *name, const char *owner,
     return st ? st : s->ops->unlock(s, name, owner, err);
 }
 
+mb_status mb_store_lock_holder(mb_store *s, const char *name, char *holder,
+                               size_t cap, bool *held, mb_error *err)
+{
+    *held = false;
+    if (cap)
+        holder[0] = '\0';
+    mb_status st = check_lock(name, "-", 1, err);
+    return st ? st : s->ops->lock_holder(s, name, holder, cap, held, err);
+}
+
 int64_t mb_store_now_ms(void)
 {
     struct timespec ts;

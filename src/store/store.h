@@ -193,6 +193,13 @@ mb_status mb_store_lock(mb_store *s, const char *name, const char *owner,
 mb_status mb_store_lock_renew(mb_store *s, const char *name,
                               const char *owner, int64_t ttl_ms,
                               mb_error *err);
+/* Who holds the named lock now: *held is false when nobody holds an
+ * unexpired lease; otherwise holder (cap bytes) gets the owner. Lets a
+ * process recognise a lease left by a holder that died (e.g. a local pid
+ * that no longer exists) and release it in that owner's name. */
+mb_status mb_store_lock_holder(mb_store *s, const char *name, char *holder,
+                               size_t cap, bool *held, mb_error *err);
+
 /* Give it up if we hold it (no error if we do not). */
 mb_status mb_store_unlock(mb_store *s, const char *name, const char *owner,
                           mb_error *err);

@@ -47,6 +47,8 @@ typedef struct mb_store_ops {
                             int64_t ttl_ms, mb_error *err);
     mb_status (*unlock)(mb_store *s, const char *name, const char *owner,
                         mb_error *err);
+    mb_status (*lock_holder)(mb_store *s, const char *name, char *holder,
+                             size_t cap, bool *held, mb_error *err);
 } mb_store_ops;
 
 struct mb_store {

@@ -114,7 +114,7 @@ enum {
     P_METER_PUT, P_SERIES_PUT, P_FIRST_PUT, P_LAST_PUT,
     P_METER_GET, P_SERIES_GET, P_METERS_ALL, P_SERIES_ALL,
     P_FILE_INS, P_FILE_UPD, P_FILE_GET, P_FILES_ALL,
-    P_LOCK_INS, P_LOCK_RENEW, P_LOCK_CLAIM, P_UNLOCK,
+    P_LOCK_INS, P_LOCK_RENEW, P_LOCK_CLAIM, P_UNLOCK, P_LOCK_GET,
     P_COUNT
 };
 
@@ -162,6 +162,7 @@ static const char *const prep_cql[P_COUNT] = {
                      " expires = ? WHERE name = ? IF owner = ?"
                      " AND expires = ?",
     [P_UNLOCK] = "DELETE FROM %1$s.leases WHERE name = ? IF owner = ?",
+    [P_LOCK_GET] = "SELECT owner, expires FROM %1$s.leases WHERE name = ?",
 };
 
 /* ---- the handle ------------------------------------------------------------ */
@@ -282,7 +283,8 @@ static size_t enc_value(uint8_t *out, mb_decimal v, mb_quality q,
     out[12] = (uint8_t)q.reason;
     size_t n = ENC_FIXED;
     size_t tl = text ? strlen(text) : 0;
-    memcpy(out + n, text, tl);
+    if (tl)
+        memcpy(out + n, text, tl);
     n += tl;
     if (reg) {
         out[n++] = 0;
@@ -1756,7 +1758,8 @@ static mb_status cs_files(mb_store *ss, mb_file_fn fn, void *ctx,
                       : nomem(err);
     mb_cql_stmt_free(st);
     if (rc == MB_OK)
-        qsort(l.items, l.n, sizeof *l.items, file_order);
+        if (l.n)
+            qsort(l.items, l.n, sizeof *l.items, file_order);
     for (size_t i = 0; rc == MB_OK && i < l.n; i++)
         rc = fn(ctx, &l.items[i].rec, err);
     for (size_t i = 0; i < l.n; i++) {
@@ -2123,14 +2126,18 @@ static mb_status all_series(cs_store *s, series_list *l, mb_error *err)
         mb_cql_stmt_free(st);
     }
     if (rc == MB_OK) {
-        qsort(z.items, z.n, sizeof *z.items, zone_order);
-        qsort(l->items, l->n, sizeof *l->items, series_order);
+        if (z.n)
+            qsort(z.items, z.n, sizeof *z.items, zone_order);
+        if (l->n)
+            qsort(l->items, l->n, sizeof *l->items, series_order);
         size_t o = 0;
         for (size_t i = 0; i < l->n; i++) {
             series_ref *e = &l->items[i];
             zone_ref key, *zr;
             snprintf(key.meter, sizeof key.meter, "%s", e->meter);
-            zr = bsearch(&key, z.items, z.n, sizeof *z.items, zone_order);
+            zr = z.n ? bsearch(&key, z.items, z.n, sizeof *z.items,
+                               zone_order)
+                     : NULL;
             if (!zr || !e->has_edges)
                 continue; /* written by a batch that did not finish */
             snprintf(e->zone, sizeof e->zone, "%s", zr->zone);
@@ -2463,6 +2470,32 @@ static mb_status cs_unlock(mb_store *ss, const char *name, const char *owner,
     return lwt(s, P_UNLOCK, v, 2, &seen, err);
 }
 
+/* Read at the serial consistency: sees every committed lightweight
+ * transaction on the lease. */
+static mb_status cs_lock_holder(mb_store *ss, const char *name, char *holder,
+                                size_t cap, bool *held, mb_error *err)
+{
+    cs_store *s = (cs_store *)ss;
+    mb_cql_stmt *st = stmt(s, P_LOCK_GET, s->serial_cl);
+    if (!st)
+        return nomem(err);
+    mb_cql_value v = mb_cql_text(name);
+    mb_cql_result *res = NULL;
+    mb_status rc = mb_cql_stmt_bind(st, 0, &v, err);
+    if (rc == MB_OK)
+        rc = run(s, st, &res, "lock", err);
+    mb_cql_stmt_free(st);
+    int64_t expires = 0;
+    if (rc == MB_OK && mb_cql_result_row_count(res) == 1 &&
+        cell_i64(res, 0, 1, &expires) == MB_OK &&
+        expires > mb_store_now_ms()) {
+        cell_str(res, 0, 0, holder, cap);
+        *held = true;
+    }
+    mb_cql_result_free(res);
+    return rc;
+}
+
 static const mb_store_ops cs_ops = {
     .name = "cassandra",
     .close = cs_close,
@@ -2481,4 +2514,5 @@ static const mb_store_ops cs_ops = {
     .lock = cs_lock,
     .lock_renew = cs_lock_renew,
     .unlock = cs_unlock,
+    .lock_holder = cs_lock_holder,
 };

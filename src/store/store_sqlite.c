@@ -2244,6 +2244,26 @@ static mb_status sq_unlock(mb_store *ss, const char *name, const char *owner,
     return lease_run(s, L_DROP, err);
 }
 
+static mb_status sq_lock_holder(mb_store *ss, const char *name, char *holder,
+                                size_t cap, bool *held, mb_error *err)
+{
+    sq_store *s = (sq_store *)ss;
+    mb_status st = lease_open(s, err);
+    if (st)
+        return st;
+    sqlite3_stmt *g = s->lq[L_GET];
+    bind_text(g, 1, name);
+    int rc = sqlite3_step(g);
+    if (rc == SQLITE_ROW && sqlite3_column_int64(g, 1) > mb_store_now_ms()) {
+        *held = true;
+        snprintf(holder, cap, "%s", col_text(g, 0));
+    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        st = lease_fail(s, "cannot read lease", err);
+    }
+    sqlite3_reset(g);
+    return st;
+}
+
 static const mb_store_ops sq_ops = {
     .name = "embedded",
     .close = sq_close,
@@ -2261,5 +2281,6 @@ static const mb_store_ops sq_ops = {
     .verify = sq_verify,
     .lock = sq_lock,
     .lock_renew = sq_lock_renew,
+    .lock_holder = sq_lock_holder,
     .unlock = sq_unlock,
 };

@@ -3,6 +3,8 @@
 # folder), MB_TESTS (tests/ folder).
 set -uo pipefail
 : "${MB_BIN:?MB_BIN must name the meterbase binary}"
+# A function: never run it in the background to kill it (kill would hit
+# the subshell, not meterbase); use "$MB_BIN" there.
 mb() { "$MB_BIN" "$@"; }
 TMP=$(mktemp -d /tmp/mbcli.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT

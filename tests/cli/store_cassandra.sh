@@ -9,7 +9,7 @@
 # Node: MB_CQL_HOSTS (default 127.0.0.1:9042). When no node answers the
 # test is skipped (77), or fails when MB_REQUIRE_CASSANDRA=1. Keyspaces are
 # named meterbase_test_<pid>_* and dropped at the end.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 HOSTS=${MB_CQL_HOSTS:-127.0.0.1:9042}
 CONF=$(dirname "$MB_BIN")/tests/test_store_conformance
 PREFIX=meterbase_test_$$

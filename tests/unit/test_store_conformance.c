@@ -661,7 +661,15 @@ static void test_locks(void)
     MB_CHECK(mb_store_unlock(s, name, "bob", &e) == MB_OK);
     MB_CHECK(mb_store_lock(s, name, "carol", 60000, &taken, &e) == MB_OK);
     MB_CHECK(taken);
+    /* the holder is visible to others, and gone once released */
+    char holder[64];
+    bool held;
+    MB_CHECK(mb_store_lock_holder(s, name, holder, sizeof holder, &held, &e) == MB_OK);
+    MB_CHECK(held);
+    MB_CHECK_STR(holder, "carol");
     MB_CHECK(mb_store_unlock(s, name, "carol", &e) == MB_OK);
+    MB_CHECK(mb_store_lock_holder(s, name, holder, sizeof holder, &held, &e) == MB_OK);
+    MB_CHECK(!held);
     mb_store_close(s2);
     mb_store_close(s);
 }
