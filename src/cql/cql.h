@@ -257,6 +257,20 @@ void mb_cql_cluster_close(mb_cql_cluster *cl);
 size_t mb_cql_cluster_nodes(mb_cql_cluster *cl, char (*lines)[128],
                             size_t max);
 
+/* Counters of requests since the cluster was opened: statements, batches
+ * and prepares, and the schema-agreement checks after DDL (the client's
+ * discovery and re-prepare requests are not counted). */
+typedef struct mb_cql_stats {
+    uint64_t completed; /* finished, successfully or not */
+    uint64_t failed;    /* finished with an error */
+    uint64_t retried;   /* times a request was sent again to another node
+                         * (idempotent, after a lost connection, a client
+                         * timeout, Overloaded or IsBootstrapping) */
+    uint64_t timeouts;  /* client-side timeouts (no response in time) */
+} mb_cql_stats;
+
+void mb_cql_cluster_stats(mb_cql_cluster *cl, mb_cql_stats *out);
+
 /* ---- statements ------------------------------------------------------ */
 
 typedef struct mb_cql_prepared mb_cql_prepared;
@@ -306,7 +320,8 @@ mb_status mb_cql_stmt_set_paging_state(mb_cql_stmt *st,
                                        mb_error *err);
 
 /* Runs a statement and waits for its result. A schema change also waits
- * (10 s at most) until the live nodes agree on the schema version. */
+ * (20 s at most) until the live nodes agree on the schema version, as the
+ * node that made the change sees them. */
 mb_status mb_cql_execute(mb_cql_cluster *cl, const mb_cql_stmt *st,
                          mb_cql_result **out, mb_error *err);
 /* Shortcut: a simple statement without parameters at level cl. */

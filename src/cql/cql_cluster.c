@@ -33,9 +33,10 @@
  * Idempotent requests move to the next node after a lost connection, a
  * client timeout, Overloaded or IsBootstrapping; others fail. Unprepared
  * answers re-prepare the statement on that node and send it again.
- * After a synchronous schema change the caller waits until the control
- * node and its live peers report one schema version (system.local/peers),
- * so the next statement sees the change whichever node runs it.
+ * After a synchronous schema change the caller waits until the node that
+ * made the change and its live peers report one schema version
+ * (system.local/peers), so the next statement sees the change whichever
+ * node runs it.
  */
 #include "cql/cql_conn.h"
 #include "cql/cql_stmt.h"
@@ -91,7 +92,10 @@ struct req {
     req *parent;             /* a re-prepare: the request to resend */
     const char *internal_query;
     const mb_cql_prepared *reprep; /* a re-prepare: the statement */
-    node *force_node;        /* re-prepared on / sent to this node only */
+    node *force_node;        /* send to this node only (next send) */
+    bool pinned;             /* force_node for good: asked for by the caller
+                              * (system queries); a re-prepared request is
+                              * only sent once to where it was prepared */
     mb_cql_conn *force_conn; /* REGISTER and discovery: this connection */
     uint64_t tried;          /* bit i: node i failed this request */
     int attempts, reprepares;
@@ -116,6 +120,7 @@ struct mb_cql_cluster {
     int in_flight;            /* guarded by mu */
     bool stop;
     bool discovered, fatal;
+    mb_cql_stats stats;       /* guarded by mu */
     mb_error open_err;        /* why opening failed */
     mb_status first_async_err;
     mb_error async_err;
@@ -389,6 +394,8 @@ static void finish(mb_cql_cluster *cl, req *r, mb_status st,
             r->wait->err = *err;
         r->wait->done = true;
         cl->in_flight--;
+        cl->stats.completed++;
+        cl->stats.failed += st != MB_OK;
         pthread_cond_broadcast(&cl->cv);
         pthread_mutex_unlock(&cl->mu);
         req_free(r);
@@ -400,6 +407,8 @@ static void finish(mb_cql_cluster *cl, req *r, mb_status st,
         mb_cql_result_free(res);
     }
     pthread_mutex_lock(&cl->mu);
+    cl->stats.completed++;
+    cl->stats.failed += st != MB_OK;
     if (st && !r->cb) {
         if (!cl->async_failures++) {
             cl->first_async_err = st;
@@ -415,7 +424,7 @@ static void finish(mb_cql_cluster *cl, req *r, mb_status st,
 /* Idempotent, under the attempt limit, and some other node is left. */
 static bool retryable(const mb_cql_cluster *cl, const req *r)
 {
-    if (!r->rq.idempotent || r->internal || r->force_node || r->attempts >= 3)
+    if (!r->rq.idempotent || r->internal || r->pinned || r->attempts >= 3)
         return false;
     for (size_t i = 0; i < cl->nnodes; i++)
         if (!cl->nodes[i]->removed && cl->nodes[i]->up &&
@@ -431,7 +440,11 @@ static void fail_or_retry(mb_cql_cluster *cl, req *r, node *n, mb_status st,
     if (n)
         r->tried |= (uint64_t)1 << (node_index(cl, n) % 64);
     if (retryable(cl, r)) {
+        pthread_mutex_lock(&cl->mu);
+        cl->stats.retried++;
+        pthread_mutex_unlock(&cl->mu);
         r->attempts++;
+        r->force_node = NULL; /* re-prepared there: elsewhere now */
         r->deadline_ms = 0;
         list_push_front(&cl->pending, r);
         return;
@@ -464,9 +477,14 @@ static bool try_send(mb_cql_cluster *cl, req *r, mb_error *err)
             finish(cl, r, MB_EUNAVAILABLE, NULL, err);
             return true;
         }
-    } else if (r->force_node) {
+    } else if (r->force_node && r->pinned && !r->force_node->up) {
+        mb_error_set(err, MB_EUNAVAILABLE, "%s is down", r->force_node->host);
+        finish(cl, r, MB_EUNAVAILABLE, NULL, err);
+        return true;
+    } else if (r->force_node && r->force_node->up) {
         c = least_busy(cl, r->force_node);
     } else {
+        r->force_node = NULL; /* re-prepared on a node now down */
         node *plan[64];
         size_t n = query_plan(cl, r->rq.has_token, r->rq.token, cl->rr++,
                               plan, 64);
@@ -572,7 +590,8 @@ static void on_response(void *owner, mb_cql_conn *c, void *ctx,
     }
     st = mb_cql_error_status(&se, &err);
     mb_error_prefix(&err, "%s", n->host);
-    if (se.code == MB_CQL_ERR_UNPREPARED && r->rq.npreps && r->reprepares < 2) {
+    if (se.code == MB_CQL_ERR_UNPREPARED && r->rq.npreps &&
+        r->reprepares < 2 + r->attempts) { /* once or twice per node tried */
         const mb_cql_prepared *p = NULL;
         for (size_t i = 0; i < r->rq.npreps && !p; i++) {
             size_t idn;
@@ -587,6 +606,7 @@ static void on_response(void *owner, mb_cql_conn *c, void *ctx,
             child->reprep = p;
             child->parent = r;
             child->force_node = n;
+            child->pinned = true;
             child->internal = reprepared;
             if (!child->rq.frame.oom) {
                 list_push_front(&cl->pending, child);
@@ -619,6 +639,11 @@ static void reprepared(mb_cql_cluster *cl, req *child, mb_status st,
                               child->force_node->host);
     }
     mb_cql_result_free(res);
+    if (st == MB_EUNAVAILABLE || st == MB_ETIMEOUT) { /* the node, not the
+                                                       * statement */
+        fail_or_retry(cl, parent, child->force_node, st, err);
+        return;
+    }
     if (st) {
         finish(cl, parent, st, NULL, err);
         return;
@@ -956,6 +981,11 @@ static void check_timeouts(mb_cql_cluster *cl, int64_t now)
         r->conn = NULL;
         mb_error_set(&err, MB_ETIMEOUT, "%s: no response within %d ms",
                      n->host, cl->cfg.request_timeout_ms);
+        if (!r->internal) {
+            pthread_mutex_lock(&cl->mu);
+            cl->stats.timeouts++;
+            pthread_mutex_unlock(&cl->mu);
+        }
         fail_or_retry(cl, r, n, MB_ETIMEOUT, &err);
     }
     /* requests that never found a connection */
@@ -1230,6 +1260,13 @@ size_t mb_cql_cluster_nodes(mb_cql_cluster *cl, char (*lines)[128], size_t max)
     return k;
 }
 
+void mb_cql_cluster_stats(mb_cql_cluster *cl, mb_cql_stats *out)
+{
+    pthread_mutex_lock(&cl->mu);
+    *out = cl->stats;
+    pthread_mutex_unlock(&cl->mu);
+}
+
 /* Hands a built request to the I/O thread, waiting for room. */
 static mb_status submit(mb_cql_cluster *cl, mb_cql_request *rq,
                         mb_cql_callback *cb, void *ctx, sync_wait *w,
@@ -1245,6 +1282,7 @@ static mb_status submit(mb_cql_cluster *cl, mb_cql_request *rq,
     r->ctx = ctx;
     r->wait = w;
     r->force_node = force;
+    r->pinned = force != NULL;
     pthread_mutex_lock(&cl->mu);
     while (cl->in_flight >= cl->cfg.max_in_flight && !cl->stop)
         pthread_cond_wait(&cl->cv, &cl->mu);
@@ -1295,7 +1333,7 @@ static mb_cql_result *query_on(mb_cql_cluster *cl, node *n, const char *cql)
     return res;
 }
 
-/* Do the control node and its live peers report one schema version? */
+/* Do node ctl and its live peers report one schema version? */
 static bool schema_agreed(mb_cql_cluster *cl, node *ctl)
 {
     mb_cql_result *local = query_on(cl, ctl, "SELECT schema_version FROM "
@@ -1324,16 +1362,22 @@ static bool schema_agreed(mb_cql_cluster *cl, node *ctl)
     return agreed;
 }
 
-/* After a schema change: wait (10 s at most) until the live nodes agree,
- * so that the next statement, on any node, sees the change. */
-static void wait_schema_agreement(mb_cql_cluster *cl)
+/* After a schema change made by node `host`: wait (20 s at most) until
+ * the live nodes agree, so that the next statement, on any node, sees the
+ * change. Asked of the node that made the change: it has the new version,
+ * and its peers' versions (gossip) change only once they applied it.
+ * Another node (the control node) may not have heard of the change yet and
+ * see everybody agree on the old version. */
+static void wait_schema_agreement(mb_cql_cluster *cl, const char *host)
 {
-    int64_t until = now_ms() + 10000;
+    int64_t until = now_ms() + 20000;
     while (now_ms() < until) {
         pthread_mutex_lock(&cl->mu);
-        node *ctl = cl->control_node;
+        node *by = node_find(cl, host);
+        if (!by || by->removed || !by->up)
+            by = cl->control_node;
         pthread_mutex_unlock(&cl->mu);
-        if (!ctl || schema_agreed(cl, ctl))
+        if (!by || schema_agreed(cl, by))
             return;
         usleep(100000);
     }
@@ -1344,7 +1388,7 @@ static mb_status run_sync(mb_cql_cluster *cl, mb_cql_request *rq,
 {
     mb_status st = run_on(cl, rq, NULL, out, err);
     if (!st && (*out)->kind == MB_CQL_RESULT_SCHEMA_CHANGE)
-        wait_schema_agreement(cl);
+        wait_schema_agreement(cl, (*out)->host);
     return st;
 }
 

@@ -472,6 +472,23 @@ static void test_routing(void)
         printf("node: %s\n", lines[k]);
 }
 
+static void test_stats(void)
+{
+    mb_cql_stats a, b;
+    mb_cql_cluster_stats(cl, &a);
+    mb_cql_result *res = NULL;
+    mb_error err;
+    MB_CHECK(mb_cql_query(cl, "SELECT release_version FROM system.local",
+                          MB_CQL_ONE, &res, &err) == MB_OK);
+    mb_cql_result_free(res);
+    MB_CHECK(mb_cql_query(cl, "SELEC nothing", MB_CQL_ONE, &res, &err) ==
+             MB_EINVAL);
+    mb_cql_cluster_stats(cl, &b);
+    MB_CHECK(b.completed == a.completed + 2);
+    MB_CHECK(b.failed == a.failed + 1);
+    MB_CHECK(b.retried == a.retried && b.timeouts == a.timeouts);
+}
+
 int main(void)
 {
     const char *hosts = getenv("MB_CQL_HOSTS");
@@ -497,6 +514,7 @@ int main(void)
     MB_RUN(test_errors);
     MB_RUN(test_unprepared);
     MB_RUN(test_routing);
+    MB_RUN(test_stats);
     mb_cql_cluster_close(cl);
     return MB_DONE();
 }
