@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "analytics/report.h"
+#include "core/datetime.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -37,6 +38,16 @@ mb_store *mb_cli_open_store(const char *cmd, const char *uri)
         return NULL;
     }
     return s;
+}
+
+int mb_cli_parse_day(const char *s, int64_t *day)
+{
+    int y, m, d;
+    mb_error err;
+    if (mb_date_parse(s, strlen(s), &y, &m, &d, &err))
+        return -1;
+    *day = mb_days_from_civil(y, m, d);
+    return 0;
 }
 
 const char *mb_cli_count(uint64_t n, char *buf, size_t cap)

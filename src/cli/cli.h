@@ -22,6 +22,9 @@ int mb_cli_exit_for(mb_status st);
  * path). Prints the error and returns NULL on failure. */
 mb_store *mb_cli_open_store(const char *cmd, const char *uri);
 
+/* A local date "YYYY-MM-DD" as days since 1970-01-01; -1 if malformed. */
+int mb_cli_parse_day(const char *s, int64_t *day);
+
 /* "1,234,567" into buf (cap >= 32); returns buf. */
 const char *mb_cli_count(uint64_t n, char *buf, size_t cap);
 

@@ -252,16 +252,6 @@ static mb_status on_register(void *ctx, const mb_register_row *r,
     return MB_OK;
 }
 
-static int parse_day(const char *s, int64_t *day)
-{
-    int y, m, d;
-    mb_error err;
-    if (mb_date_parse(s, strlen(s), &y, &m, &d, &err))
-        return -1;
-    *day = mb_days_from_civil(y, m, d);
-    return 0;
-}
-
 int mb_cmd_reads(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -313,7 +303,7 @@ int mb_cmd_reads(int argc, char **argv)
         fputs(usage, stderr);
         return MB_EXIT_USAGE;
     }
-    if (parse_day(from, &c.from_day) || parse_day(to, &c.to_day) ||
+    if (mb_cli_parse_day(from, &c.from_day) || mb_cli_parse_day(to, &c.to_day) ||
         c.to_day < c.from_day) {
         fprintf(stderr, "meterbase reads: --from and --to must be dates "
                 "YYYY-MM-DD, --from not after --to\n");

@@ -23,16 +23,6 @@ static const char usage[] =
     "  --meters N         only the first N meters by id (default all)\n"
     "  --store URI        store to read (default $METERBASE_STORE)\n";
 
-static int day_arg(const char *s, int64_t *day)
-{
-    int y, m, d;
-    mb_error err;
-    if (mb_date_parse(s, strlen(s), &y, &m, &d, &err))
-        return -1;
-    *day = mb_days_from_civil(y, m, d);
-    return 0;
-}
-
 int mb_cmd_report(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -55,7 +45,7 @@ int mb_cmd_report(int argc, char **argv)
         case 's': uri = optarg; break;
         case 'f':
         case 't':
-            if (day_arg(optarg, ch == 'f' ? &from_day : &to_day)) {
+            if (mb_cli_parse_day(optarg, ch == 'f' ? &from_day : &to_day)) {
                 fprintf(stderr, "meterbase report: --%s: expected a date "
                         "YYYY-MM-DD, got '%s'\n", ch == 'f' ? "from" : "to",
                         optarg);
