@@ -1,6 +1,7 @@
 # heavy_ingest_crash.sh - kill -9 at random moments loses nothing that was
-# acknowledged and leaves nothing half-applied. 24 times, on a fresh store:
-# start an ingest, SIGKILL it at a random moment within 60% of the time a
+# acknowledged and leaves nothing half-applied. Until 20 kills have landed
+# mid-ingest (at most 48 tries), each on a fresh store:
+# start an ingest, SIGKILL it at a random moment within half the time a
 # clean ingest takes; then `verify` must pass, the store's digest must equal that
 # of a fresh store holding exactly the files the killed store records as
 # applied (so each file is wholly in or wholly out), and rerunning the
@@ -15,9 +16,10 @@ clean_ms=$((($(date +%s%N) - t0) / 1000000))
 clean=$(digest_of "$TMP/clean.db")
 echo "a clean ingest takes ${clean_ms} ms"
 kills=0
-for i in $(seq 1 24); do
+for i in $(seq 1 48); do
+  ((kills >= 20)) && break
   store=$TMP/crash$i.db
-  delay_ms=$((20 + RANDOM % (clean_ms * 6 / 10 + 1)))
+  delay_ms=$((10 + RANDOM % (clean_ms / 2 + 1)))
   "$MB_BIN" ingest --quiet --store "$store" "$TMP/p" >/dev/null 2>&1 &
   pid=$!
   sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
