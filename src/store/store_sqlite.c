@@ -605,18 +605,25 @@ static const char pragmas_sql[] =
     "PRAGMA temp_store = MEMORY;"
     "PRAGMA wal_autocheckpoint = 4096;"; /* pages: 128 MiB */
 
+/* Runs configuration SQL that may switch a new file to WAL. That switch
+ * needs the file alone, and when two processes create it at once SQLite
+ * does not ask the busy handler: wait here instead, as long as the busy
+ * timeout. */
+static int exec_configure(sqlite3 *db, const char *sql)
+{
+    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    for (int waited = 0;
+         (rc & 0xff) == SQLITE_BUSY && waited < BUSY_TIMEOUT_MS;
+         waited += 10) {
+        sqlite3_sleep(10);
+        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    }
+    return rc;
+}
+
 static mb_status setup_schema(sq_store *s, mb_error *err)
 {
-    /* Switching a new file to WAL needs it alone: when two processes
-     * create the store at once, the busy handler is not asked, so wait
-     * here (as long as the busy timeout). */
-    int rc;
-    for (int waited = 0;
-         (rc = sqlite3_exec(s->db, pragmas_sql, NULL, NULL, NULL)) ==
-             SQLITE_BUSY && waited < BUSY_TIMEOUT_MS;
-         waited += 10)
-        sqlite3_sleep(10);
-    if (rc != SQLITE_OK)
+    if (exec_configure(s->db, pragmas_sql) != SQLITE_OK)
         return fail(s, "cannot configure", err);
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return fail(s, "cannot open", err);
@@ -2571,13 +2578,12 @@ static mb_status lease_open(sq_store *s, mb_error *err)
     free(path);
     if (st)
         return st;
-    if (sqlite3_exec(s->lease_db,
-                     "PRAGMA journal_mode = WAL;"
-                     "PRAGMA synchronous = NORMAL;"
-                     "CREATE TABLE IF NOT EXISTS leases(name TEXT PRIMARY KEY,"
-                     " owner TEXT NOT NULL, expires INTEGER NOT NULL)"
-                     " WITHOUT ROWID;",
-                     NULL, NULL, NULL) != SQLITE_OK)
+    if (exec_configure(s->lease_db,
+                       "PRAGMA journal_mode = WAL;"
+                       "PRAGMA synchronous = NORMAL;"
+                       "CREATE TABLE IF NOT EXISTS leases(name TEXT PRIMARY"
+                       " KEY, owner TEXT NOT NULL, expires INTEGER NOT NULL)"
+                       " WITHOUT ROWID;") != SQLITE_OK)
         st = lease_fail(s, "cannot open leases", err);
     for (int i = 0; st == MB_OK && i < L_COUNT; i++)
         if (sqlite3_prepare_v3(s->lease_db, lease_sql[i], -1,

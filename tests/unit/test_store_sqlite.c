@@ -267,6 +267,52 @@ static void test_lock_contention(void)
     munmap((void *)shared, 4096);
 }
 
+/* Two processes take their first lease on a fresh store at the same
+ * moment, many times: creating the lease file (and switching it to WAL)
+ * must wait for the other process, never fail with "database is locked". */
+static void test_lock_first_use(void)
+{
+    volatile int *go = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+                            MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    MB_CHECK(go != MAP_FAILED);
+    if (go == MAP_FAILED)
+        return;
+    int failed = 0;
+    for (int round = 0; round < 40; round++) {
+        char path[300], name[32];
+        snprintf(name, sizeof name, "first%d.db", round);
+        path_of(path, sizeof path, name);
+        go[0] = 0;
+        pid_t kids[2];
+        for (int k = 0; k < 2; k++) {
+            kids[k] = fork();
+            if (kids[k] == 0) {
+                mb_store *s = open_path(path);
+                char owner[32];
+                snprintf(owner, sizeof owner, "proc%d", k);
+                __sync_add_and_fetch(&go[0], 1);
+                while (go[0] < 2)
+                    ; /* both open: now race for the lease file */
+                bool taken;
+                mb_error e;
+                if (mb_store_lock(s, "file:x", owner, 10000, &taken, &e)) {
+                    fprintf(stderr, "lock: %s\n", e.msg);
+                    _exit(3);
+                }
+                mb_store_close(s);
+                _exit(0);
+            }
+        }
+        for (int k = 0; k < 2; k++) {
+            int status;
+            waitpid(kids[k], &status, 0);
+            failed += !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        }
+    }
+    MB_CHECK(failed == 0);
+    munmap((void *)go, 4096);
+}
+
 /* Two processes apply batches into one file at the same time. */
 static void test_concurrent_batches(void)
 {
@@ -701,6 +747,7 @@ int main(void)
     MB_RUN(test_damage_detected);
     MB_RUN(test_default_uri);
     MB_RUN(test_lock_contention);
+    MB_RUN(test_lock_first_use);
     MB_RUN(test_concurrent_batches);
     MB_RUN(test_kill9);
     MB_RUN(test_archive_same_view);
