@@ -15,7 +15,7 @@ seconds() {
     echo "bench: failed: $*" >&2; tail -5 "$BENCH_DIR/last.err" >&2; return 1
   fi
   t1=$(date +%s.%N)
-  echo "$t1 - $t0" | bc -l
+  printf '%.3f\n' "$(echo "$t1 - $t0" | bc -l)"
 }
 # median_of N CMD...: median wall seconds over N runs.
 median_of() {
