@@ -18,7 +18,7 @@
 #include <zip.h>
 #include <zlib.h>
 
-#define CHUNK (1u << 20) /* read and inflate size; also the initial buffer */
+#define CHUNK (1u << 16) /* read and inflate size; also the initial buffer */
 
 typedef enum { SRC_FD, SRC_MEM, SRC_ZIP } src_kind;
 
