@@ -65,6 +65,13 @@ typedef struct {
     size_t n;
 } field;
 
+/* A date or date-time text and the instant it gave. */
+typedef struct {
+    char text[14];
+    size_t n; /* 0: none yet */
+    mb_time utc;
+} stamp;
+
 enum { ST_START, ST_BLOCK, ST_ENDED };
 enum { SKIP_NONE, SKIP_DAY, SKIP_STREAM };
 
@@ -95,6 +102,15 @@ typedef struct nem {
     bool allow_negative;
     int minutes;
     uint32_t n;
+
+    /* the last date, date-time and unit texts parsed, which repeat from
+     * record to record (the same day for every NMI of a file, one
+     * UpdateDateTime, one unit) */
+    stamp date_seen, time_seen;
+    char uom_text[16];
+    size_t uom_n;
+    mb_unit uom_unit;
+    int32_t uom_pow10;
 
     /* current NEM13 250, for its 550s */
     bool have_250;
@@ -281,26 +297,49 @@ static mb_status id_field(nem *r, const field *f, const char *fieldname,
 
 static int two(const char *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
 
+static inline uint64_t load8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* Text f of n_a or n_b bytes as the UTC instant of that market time, from
+ * the cache when it is the text parsed last time. */
+static bool stamp_parse(stamp *c, const field *f, size_t n_a, size_t n_b,
+                        mb_time *utc)
+{
+    /* Every stamp is 8 to 14 bytes: compare the first and the last 8. */
+    if (c->n && f->n == c->n && load8(f->p) == load8(c->text) &&
+        load8(f->p + f->n - 8) == load8(c->text + c->n - 8)) {
+        *utc = c->utc;
+        return true;
+    }
+    int64_t local = 0;
+    if ((f->n != n_a && f->n != n_b) ||
+        mb_local_parse_compact(f->p, f->n, &local, NULL))
+        return false;
+    *utc = c->utc = local - NEM_OFFSET;
+    memcpy(c->text, f->p, f->n);
+    c->n = f->n;
+    return true;
+}
+
 /* IntervalDate and other YYYYMMDD fields: UTC instant of 00:00 market
  * time that day. */
 static mb_status date_field(nem *r, const field *f, const char *fieldname,
                             mb_time *utc)
 {
-    int64_t local = 0;
-    if (f->n != 8 || mb_local_parse_compact(f->p, f->n, &local, NULL))
+    if (!stamp_parse(&r->date_seen, f, 8, 8, utc))
         return bad_field(r, fieldname, f, "a date YYYYMMDD");
-    *utc = local - NEM_OFFSET;
     return MB_OK;
 }
 
 static mb_status datetime_field(nem *r, const field *f, const char *fieldname,
                                 mb_time *utc)
 {
-    int64_t local = 0;
-    if ((f->n != 12 && f->n != 14) ||
-        mb_local_parse_compact(f->p, f->n, &local, NULL))
+    if (!stamp_parse(&r->time_seen, f, 12, 14, utc))
         return bad_field(r, fieldname, f, "a date-time YYYYMMDDhhmmss");
-    *utc = local - NEM_OFFSET;
     return MB_OK;
 }
 
@@ -407,9 +446,20 @@ static mb_status uom_field(nem *r, const field *f, mb_unit *unit,
                        "without a unit");
         return MB_OK;
     }
+    if (f->n == r->uom_n && !memcmp(f->p, r->uom_text, f->n)) {
+        *unit = r->uom_unit;
+        *pow10 = r->uom_pow10;
+        return MB_OK;
+    }
     if (mb_unit_parse(f->p, f->n, unit, pow10))
         return bad_field(r, "UOM", f, "a unit of measure such as kWh, Wh, "
                                       "kVArh, kW, V or pf");
+    if (f->n <= sizeof r->uom_text) {
+        memcpy(r->uom_text, f->p, f->n);
+        r->uom_n = f->n;
+        r->uom_unit = *unit;
+        r->uom_pow10 = *pow10;
+    }
     return MB_OK;
 }
 
@@ -615,6 +665,34 @@ static uint32_t find_commas(const char *s, size_t len, uint32_t *pos,
     return k;
 }
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The low n bytes (1..8) of w, first in memory lowest, as digits[.digits]
+ * with at most 6 decimals. False when they are anything else. */
+static inline bool word_value(uint64_t w, size_t n, mb_decimal *out)
+{
+    uint64_t keep = ~0ULL >> ((8 - n) * 8);
+    uint64_t x = (w ^ 0x3030303030303030ULL) & keep; /* digits: 0..9 */
+    uint64_t nd = ((x + 0x7676767676767676ULL) | w) & 0x8080808080808080ULL &
+                  keep;
+    unsigned nf = 0;
+    if (nd) {
+        /* One non-digit, a '.', not alone and with at most 6 decimals:
+         * close the gap it leaves. */
+        unsigned dot = (unsigned)__builtin_ctzll(nd) >> 3;
+        nf = (unsigned)n - dot - 1;
+        if ((nd & (nd - 1)) || (uint8_t)(w >> (dot * 8)) != '.' || n == 1 ||
+            nf > 6)
+            return false;
+        uint64_t low = (1ULL << (dot * 8)) - 1;
+        x = (x & low) | ((x >> 8) & ~low);
+        n--;
+    }
+    out->units = (int64_t)eight_digits(x << ((8 - n) * 8));
+    out->scale = (int32_t)nf;
+    return true;
+}
+#endif
+
 /* The common interval value s[0..n): digits[.digits] with at most 9 and
  * 6 of them. False when it needs the careful path (value_slow), which
  * also reports it. `avail` bytes are readable from s (n <= avail). */
@@ -623,31 +701,9 @@ static inline bool fast_value(const char *s, size_t n, size_t avail,
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     if (n - 1 < 8 && avail >= 8) {
-        /* All of it in one 8-byte word: at most one non-digit, a '.'. */
         uint64_t w;
         memcpy(&w, s, 8);
-        uint64_t keep = n == 8 ? ~0ULL : (1ULL << (n * 8)) - 1;
-        uint64_t x = w ^ 0x3030303030303030ULL; /* digits become 0..9 */
-        uint64_t nd = ((x + 0x7676767676767676ULL) | w) &
-                      0x8080808080808080ULL & keep;
-        uint64_t digits = x & keep;
-        unsigned nd_count = n, nf = 0;
-        if (nd) {
-            unsigned dot = (unsigned)__builtin_ctzll(nd) >> 3;
-            if ((nd & (nd - 1)) || (uint8_t)(w >> (dot * 8)) != '.')
-                return false;
-            nf = (unsigned)n - dot - 1;
-            nd_count = (unsigned)n - 1;
-            if (!nd_count || nf > 6)
-                return false;
-            uint64_t hi = nf ? (x >> ((dot + 1) * 8)) &
-                                   ((1ULL << (nf * 8)) - 1)
-                             : 0;
-            digits = (x & ((1ULL << (dot * 8)) - 1)) | hi << (dot * 8);
-        }
-        out->units = (int64_t)eight_digits(digits << ((8 - nd_count) * 8));
-        out->scale = (int32_t)nf;
-        return true;
+        return word_value(w, n, out);
     }
 #endif
     (void)avail;
@@ -667,6 +723,36 @@ static inline bool fast_value(const char *s, size_t n, size_t avail,
     out->units = (int64_t)acc;
     out->scale = (int32_t)nf;
     return true;
+}
+
+/* The usual 300 record: each of the n values is under 8 bytes, plain
+ * digits[.digits], and followed by a comma. One 8-byte load per value
+ * finds its comma and parses it. Returns where the field after the n-th
+ * value starts, or NULL when any value needs the general path (which then
+ * parses, or reports, the record from the start). */
+static const char *fast_values(const char *p, const char *end, uint32_t n,
+                               mb_decimal *out)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (uint32_t i = 0; i < n; i++) {
+        if (end - p < 8)
+            return NULL;
+        uint64_t w;
+        memcpy(&w, p, 8);
+        uint64_t y = w ^ 0x2C2C2C2C2C2C2C2CULL; /* commas become zero */
+        /* The lowest flagged byte is the first comma (higher flags may be
+         * false positives, which ctz never sees). */
+        uint64_t m = (y - 0x0101010101010101ULL) & ~y & 0x8080808080808080ULL;
+        size_t len = m ? (size_t)(__builtin_ctzll(m) >> 3) : 0;
+        if (!len || !word_value(w, len, &out[i]))
+            return NULL;
+        p += len + 1;
+    }
+    return p;
+#else
+    (void)p, (void)end, (void)n, (void)out;
+    return NULL;
+#endif
 }
 
 /* How many values a 300 record holds: fields from the third on up to the
@@ -699,19 +785,13 @@ static mb_status wrong_count(nem *r, const char *vals, const char *end)
                r->n, r->minutes, got);
 }
 
-static mb_status rec_300(nem *r, const char *line, size_t len)
+/* The values of a 300 record, any shape: every field checked, and the
+ * first that is not a value reported. *next gets where the field after
+ * the last value starts. */
+static mb_status general_values(nem *r, const char *vals, const char *end,
+                                const char **next)
 {
     mb_status st;
-    if (!r->have_200)
-        return bad(r, NULL, "expected a 200 record before this 300 record");
-    const char *end = line + len, *p = len > 4 ? line + 4 : end;
-    const char *c = memchr(p, ',', (size_t)(end - p));
-    field df = trim(p, (size_t)((c ? c : end) - p));
-    if ((st = date_field(r, &df, "IntervalDate", &r->start)))
-        return st;
-    if (!c)
-        return wrong_count(r, end, end);
-    const char *vals = c + 1;
     size_t vlen = (size_t)(end - vals);
     uint32_t n = r->n, k = find_commas(vals, vlen, r->comma, n);
     uint32_t have = k < n ? k + 1 : n; /* fields there are for values */
@@ -735,7 +815,26 @@ static mb_status rec_300(nem *r, const char *line, size_t len)
         return wrong_count(r, vals, end);
     if (k < n)
         return bad(r, "QualityMethod", "expected a field, got end of record");
-    p = vals + r->comma[n - 1] + 1;
+    *next = vals + r->comma[n - 1] + 1;
+    return MB_OK;
+}
+
+static mb_status rec_300(nem *r, const char *line, size_t len)
+{
+    mb_status st;
+    if (!r->have_200)
+        return bad(r, NULL, "expected a 200 record before this 300 record");
+    const char *end = line + len, *p = len > 4 ? line + 4 : end;
+    const char *c = memchr(p, ',', (size_t)(end - p));
+    field df = trim(p, (size_t)((c ? c : end) - p));
+    if ((st = date_field(r, &df, "IntervalDate", &r->start)))
+        return st;
+    if (!c)
+        return wrong_count(r, end, end);
+    const char *vals = c + 1;
+    if (!(p = fast_values(vals, end, r->n, r->values)) &&
+        (st = general_values(r, vals, end, &p)))
+        return st;
     {
         const char *fc = memchr(p, ',', (size_t)(end - p));
         field vf = {p, (size_t)((fc ? fc : end) - p)};
