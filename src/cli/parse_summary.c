@@ -10,6 +10,8 @@
 #include "core/strset.h"
 #include "core/tz.h"
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -215,20 +217,32 @@ mb_status mb_summary_intervals(void *ctx, const mb_interval_block *b,
     if (st)
         return st;
     c->values += b->count;
-    for (uint32_t i = 0; i < b->count; i++)
-        c->quality[mb_quality_index(b->quality[i].flag)]++;
-    /* Fast path: a block's values usually share one scale and their sum
-     * fits in 64 bits; otherwise add them one by one. */
-    int64_t acc = 0;
+    /* One pass counts the quality flags, which come in runs (often one for
+     * the whole block), and adds the values in 128 bits (no overflow below
+     * 2^64 values). When they all share one scale and the sum fits in 64
+     * bits it goes to the total at once; otherwise they go one by one. */
+    __int128 acc = 0;
     int32_t scale = b->count ? b->values[0].scale : 0;
-    uint32_t i = 0;
-    for (int64_t next; i < b->count; i++, acc = next)
-        if (b->values[i].scale != scale ||
-            __builtin_add_overflow(acc, b->values[i].units, &next))
-            break;
-    mb_status st2 = mb_decimal_sum_add(&c->total, (mb_decimal){acc, scale});
-    for (; !st2 && i < b->count; i++)
-        st2 = mb_decimal_sum_add(&c->total, b->values[i]);
+    bool same = true;
+    uint32_t run = 0;
+    char flag = b->count ? b->quality[0].flag : 0;
+    for (uint32_t i = 0; i < b->count; i++) {
+        if (b->quality[i].flag != flag) {
+            c->quality[mb_quality_index(flag)] += i - run;
+            flag = b->quality[i].flag;
+            run = i;
+        }
+        same &= b->values[i].scale == scale;
+        acc += b->values[i].units;
+    }
+    if (b->count)
+        c->quality[mb_quality_index(flag)] += b->count - run;
+    mb_status st2 = MB_OK;
+    if (same && acc >= INT64_MIN && acc <= INT64_MAX)
+        st2 = mb_decimal_sum_add(&c->total, (mb_decimal){(int64_t)acc, scale});
+    else
+        for (uint32_t i = 0; !st2 && i < b->count; i++)
+            st2 = mb_decimal_sum_add(&c->total, b->values[i]);
     if (st2)
         return mb_error_set(err, MB_ERANGE, "total of channel %s out of "
                             "range", b->channel);
