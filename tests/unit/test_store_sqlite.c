@@ -211,60 +211,97 @@ static void test_kill9(void)
     mb_store_close(s);
 }
 
-/* Two processes take turns on one lease; never both inside. */
-static void test_lock_contention(void)
+/* Runs child(k, path, shared) in two processes k = 0, 1 on one store
+ * file; a child exits 0 when all went well. Returns how many did not. */
+typedef int child_fn(int k, mb_store *s, volatile int *shared);
+
+static int run_two(const char *path, child_fn *child, volatile int *shared)
 {
-    char path[300];
-    path_of(path, sizeof path, "locks.db");
-    volatile int *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-                                MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    MB_CHECK(shared != MAP_FAILED);
-    if (shared == MAP_FAILED)
-        return;
-    shared[0] = 0; /* holders inside */
-    shared[1] = 0; /* violations */
-    shared[2] = 0; /* entries */
     pid_t kids[2];
     for (int k = 0; k < 2; k++) {
         kids[k] = fork();
         if (kids[k] == 0) {
             mb_store *s = open_path(path);
-            char owner[32];
-            snprintf(owner, sizeof owner, "proc%d", k);
-            mb_error e;
-            for (int i = 0; i < 100; i++) {
-                bool taken = false;
-                while (!taken) {
-                    if (mb_store_lock(s, "file:x", owner, 10000, &taken,
-                                      &e)) {
-                        fprintf(stderr, "lock: %s\n", e.msg);
-                        _exit(3);
-                    }
-                    if (!taken)
-                        usleep(100);
-                }
-                if (__sync_add_and_fetch(&shared[0], 1) != 1)
-                    __sync_add_and_fetch(&shared[1], 1);
-                __sync_add_and_fetch(&shared[2], 1);
-                usleep(200);
-                if (mb_store_lock_renew(s, "file:x", owner, 10000, &e))
-                    __sync_add_and_fetch(&shared[1], 1);
-                __sync_sub_and_fetch(&shared[0], 1);
-                if (mb_store_unlock(s, "file:x", owner, &e))
-                    _exit(3);
-            }
+            int rc = child(k, s, shared);
             mb_store_close(s);
-            _exit(0);
+            _exit(rc);
         }
     }
+    int failed = 0;
     for (int k = 0; k < 2; k++) {
         int status;
         waitpid(kids[k], &status, 0);
-        MB_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        failed += !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     }
+    return failed;
+}
+
+static volatile int *shared_page(void)
+{
+    volatile int *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+                           MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    MB_CHECK(p != MAP_FAILED);
+    return p == MAP_FAILED ? NULL : memset((void *)p, 0, 4096);
+}
+
+/* shared[0]: holders inside, [1]: violations, [2]: entries. */
+static int take_turns(int k, mb_store *s, volatile int *shared)
+{
+    char owner[32];
+    snprintf(owner, sizeof owner, "proc%d", k);
+    mb_error e;
+    for (int i = 0; i < 100; i++) {
+        bool taken = false;
+        while (!taken) {
+            if (mb_store_lock(s, "file:x", owner, 10000, &taken, &e)) {
+                fprintf(stderr, "lock: %s\n", e.msg);
+                return 3;
+            }
+            if (!taken)
+                usleep(100);
+        }
+        if (__sync_add_and_fetch(&shared[0], 1) != 1)
+            __sync_add_and_fetch(&shared[1], 1);
+        __sync_add_and_fetch(&shared[2], 1);
+        usleep(200);
+        if (mb_store_lock_renew(s, "file:x", owner, 10000, &e))
+            __sync_add_and_fetch(&shared[1], 1);
+        __sync_sub_and_fetch(&shared[0], 1);
+        if (mb_store_unlock(s, "file:x", owner, &e))
+            return 3;
+    }
+    return 0;
+}
+
+/* Two processes take turns on one lease; never both inside. */
+static void test_lock_contention(void)
+{
+    char path[300];
+    path_of(path, sizeof path, "locks.db");
+    volatile int *shared = shared_page();
+    if (!shared)
+        return;
+    MB_CHECK(run_two(path, take_turns, shared) == 0);
     MB_CHECK(shared[1] == 0);
     MB_CHECK(shared[2] == 200);
     munmap((void *)shared, 4096);
+}
+
+/* shared[0]: processes ready. Both wait for each other, then race. */
+static int first_lease(int k, mb_store *s, volatile int *shared)
+{
+    char owner[32];
+    snprintf(owner, sizeof owner, "proc%d", k);
+    __sync_add_and_fetch(&shared[0], 1);
+    while (shared[0] < 2)
+        ;
+    bool taken;
+    mb_error e;
+    if (mb_store_lock(s, "file:x", owner, 10000, &taken, &e)) {
+        fprintf(stderr, "lock: %s\n", e.msg);
+        return 3;
+    }
+    return 0;
 }
 
 /* Two processes take their first lease on a fresh store at the same
@@ -272,10 +309,8 @@ static void test_lock_contention(void)
  * must wait for the other process, never fail with "database is locked". */
 static void test_lock_first_use(void)
 {
-    volatile int *go = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-                            MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    MB_CHECK(go != MAP_FAILED);
-    if (go == MAP_FAILED)
+    volatile int *go = shared_page();
+    if (!go)
         return;
     int failed = 0;
     for (int round = 0; round < 40; round++) {
@@ -283,34 +318,25 @@ static void test_lock_first_use(void)
         snprintf(name, sizeof name, "first%d.db", round);
         path_of(path, sizeof path, name);
         go[0] = 0;
-        pid_t kids[2];
-        for (int k = 0; k < 2; k++) {
-            kids[k] = fork();
-            if (kids[k] == 0) {
-                mb_store *s = open_path(path);
-                char owner[32];
-                snprintf(owner, sizeof owner, "proc%d", k);
-                __sync_add_and_fetch(&go[0], 1);
-                while (go[0] < 2)
-                    ; /* both open: now race for the lease file */
-                bool taken;
-                mb_error e;
-                if (mb_store_lock(s, "file:x", owner, 10000, &taken, &e)) {
-                    fprintf(stderr, "lock: %s\n", e.msg);
-                    _exit(3);
-                }
-                mb_store_close(s);
-                _exit(0);
-            }
-        }
-        for (int k = 0; k < 2; k++) {
-            int status;
-            waitpid(kids[k], &status, 0);
-            failed += !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-        }
+        failed += run_two(path, first_lease, go);
     }
     MB_CHECK(failed == 0);
     munmap((void *)go, 4096);
+}
+
+static int eight_batches(int k, mb_store *s, volatile int *shared)
+{
+    (void)shared;
+    mb_error e;
+    for (int i = 0; i < 8; i++) {
+        char tag[32];
+        snprintf(tag, sizeof tag, "p%di%d", k, i);
+        if (apply_batch(s, tag, &e)) {
+            fprintf(stderr, "batch: %s\n", e.msg);
+            return 3;
+        }
+    }
+    return 0;
 }
 
 /* Two processes apply batches into one file at the same time. */
@@ -318,29 +344,7 @@ static void test_concurrent_batches(void)
 {
     char path[300];
     path_of(path, sizeof path, "two.db");
-    pid_t kids[2];
-    for (int k = 0; k < 2; k++) {
-        kids[k] = fork();
-        if (kids[k] == 0) {
-            mb_store *s = open_path(path);
-            mb_error e;
-            for (int i = 0; i < 8; i++) {
-                char tag[32];
-                snprintf(tag, sizeof tag, "p%di%d", k, i);
-                if (apply_batch(s, tag, &e)) {
-                    fprintf(stderr, "batch: %s\n", e.msg);
-                    _exit(3);
-                }
-            }
-            mb_store_close(s);
-            _exit(0);
-        }
-    }
-    for (int k = 0; k < 2; k++) {
-        int status;
-        waitpid(kids[k], &status, 0);
-        MB_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    }
+    MB_CHECK(run_two(path, eight_batches, NULL) == 0);
     mb_store *s = open_path(path);
     mb_store_digest d;
     mb_error e;
