@@ -588,17 +588,26 @@ static mb_status rec_100(nem *r)
     return begin(r);
 }
 
+/* Fields 2..7 of a 200 or 250 record: NMI, NMIConfiguration, RegisterID,
+ * NMISuffix, MDMDataStreamIdentifier, MeterSerialNumber. */
+static mb_status stream_ids(nem *r)
+{
+    mb_status st;
+    if ((st = id_field(r, &r->f[1], "NMI", 1, 10, true)) ||
+        (st = id_field(r, &r->f[2], "NMIConfiguration", 1, DESC_MAX, true)) ||
+        (st = id_field(r, &r->f[3], "RegisterID", 0, 10, false)) ||
+        (st = id_field(r, &r->f[4], "NMISuffix", 2, 2, true)) ||
+        (st = id_field(r, &r->f[5], "MDMDataStreamIdentifier", 0, 2, true)))
+        return st;
+    return id_field(r, &r->f[6], "MeterSerialNumber", 0, 12, false);
+}
+
 static mb_status rec_200(nem *r)
 {
     mb_status st;
     r->have_200 = false;
     if ((st = need(r, 8, "IntervalLength")) ||
-        (st = id_field(r, &r->f[1], "NMI", 1, 10, true)) ||
-        (st = id_field(r, &r->f[2], "NMIConfiguration", 1, DESC_MAX, true)) ||
-        (st = id_field(r, &r->f[3], "RegisterID", 0, 10, false)) ||
-        (st = id_field(r, &r->f[4], "NMISuffix", 2, 2, true)) ||
-        (st = id_field(r, &r->f[5], "MDMDataStreamIdentifier", 0, 2, true)) ||
-        (st = id_field(r, &r->f[6], "MeterSerialNumber", 0, 12, false)))
+        (st = stream_ids(r)))
         return st;
     const field *il = &r->f[8];
     int minutes = il->n == 1 && il->p[0] == '5' ? 5
@@ -1003,12 +1012,7 @@ static mb_status rec_250(nem *r)
         "CurrentReasonDescription"};
     r->have_250 = false;
     if ((st = need(r, 21, "UpdateDateTime")) ||
-        (st = id_field(r, &r->f[1], "NMI", 1, 10, true)) ||
-        (st = id_field(r, &r->f[2], "NMIConfiguration", 1, DESC_MAX, true)) ||
-        (st = id_field(r, &r->f[3], "RegisterID", 0, 10, false)) ||
-        (st = id_field(r, &r->f[4], "NMISuffix", 2, 2, true)) ||
-        (st = id_field(r, &r->f[5], "MDMDataStreamIdentifier", 0, 2, true)) ||
-        (st = id_field(r, &r->f[6], "MeterSerialNumber", 0, 12, false)))
+        (st = stream_ids(r)))
         return st;
     const field *dir = &r->f[7];
     if (!(dir->n == 1 && (dir->p[0] == 'E' || dir->p[0] == 'I')))
