@@ -44,6 +44,24 @@ static mb_time day_start(int64_t day)
     return day * 86400 - 36000; /* +10:00 */
 }
 
+/* Commits batch b as an applied NEM12 file `name` of `values` values,
+ * with a digest derived from the name. */
+static mb_status commit_as(mb_batch *b, const char *name, uint64_t values,
+                           mb_apply_stats *stats, mb_error *e)
+{
+    mb_file_record f = {0};
+    unsigned long h = 5381;
+    for (const char *p = name; *p; p++)
+        h = h * 33 + (unsigned char)*p;
+    snprintf(f.digest, sizeof f.digest, "%016lx%016lx%016lx%016lx", h, h, h,
+             h);
+    f.name = name;
+    f.outcome = MB_FILE_APPLIED;
+    f.format = MB_FORMAT_NEM12;
+    f.values = values;
+    return mb_batch_commit(b, &f, stats, e);
+}
+
 #define PER_DAY 48
 #define DAYS 40
 
@@ -74,18 +92,8 @@ static mb_status apply_batch(mb_store *s, const char *tag, mb_error *e)
         mb_batch_abort(b);
         return st;
     }
-    mb_file_record f = {0};
-    unsigned long h = 5381;
-    for (const char *p = tag; *p; p++)
-        h = h * 33 + (unsigned char)*p;
-    snprintf(f.digest, sizeof f.digest, "%016lx%016lx%016lx%016lx", h, h, h,
-             h);
-    f.name = tag;
-    f.outcome = MB_FILE_APPLIED;
-    f.format = MB_FORMAT_NEM12;
-    f.values = PER_DAY * DAYS;
     mb_apply_stats stats;
-    return mb_batch_commit(b, &f, &stats, e);
+    return commit_as(b, tag, PER_DAY * DAYS, &stats, e);
 }
 
 static mb_status count_values(void *ctx, const mb_interval_row *r,
@@ -491,16 +499,7 @@ static mb_status put_days(mb_store *s, const char *file, const char *meter,
             mb_batch_abort(b);
         return st;
     }
-    mb_file_record f = {0};
-    unsigned long h = 5381;
-    for (const char *p = file; *p; p++)
-        h = h * 33 + (unsigned char)*p;
-    snprintf(f.digest, sizeof f.digest, "%016lx%016lx%016lx%016lx", h, h, h,
-             h);
-    f.name = file;
-    f.outcome = MB_FILE_APPLIED;
-    f.format = MB_FORMAT_NEM12;
-    return mb_batch_commit(b, &f, out, e);
+    return commit_as(b, file, 0, out, e);
 }
 
 typedef struct dump {
